@@ -1,0 +1,116 @@
+// Package conf is tunfwd's configuration model: TOML decoding (strict: an
+// unknown key is an error), defaults and validation with messages that name
+// the key and the line. The structs are plain data; package dataplane turns a
+// validated Config into live DPDK state.
+package conf
+
+import "net/netip"
+
+// Config is one tunfwd configuration file.
+type Config struct {
+	EAL       EAL         `toml:"eal"`
+	Dataplane Dataplane   `toml:"dataplane"`
+	Ports     []Port      `toml:"port"`
+	Nexthops  []Nexthop   `toml:"nexthop"`
+	Tunnels   []Tunnel    `toml:"tunnel"`
+	Routes    []Route     `toml:"route"`
+	L2        []L2Binding `toml:"l2"`
+}
+
+// EAL holds the DPDK environment arguments.
+type EAL struct {
+	MainLcore  int      `toml:"main_lcore"`  // default 0
+	Lcores     string   `toml:"lcores"`      // raw --lcores map, e.g. "(0-3)@(0-1)"; default: main + workers
+	MemoryMB   int      `toml:"memory_mb"`   // -m; default 512
+	Hugepages  bool     `toml:"hugepages"`   // false: --no-huge (default)
+	FilePrefix string   `toml:"file_prefix"` // default "tunfwd"
+	LogLevel   string   `toml:"log_level"`   // default "notice"
+	Args       []string `toml:"args"`        // extra EAL arguments, appended as given
+}
+
+// Dataplane sizes pools and queues and places workers.
+type Dataplane struct {
+	Workers   []int `toml:"workers"`    // worker lcore ids; default [1]
+	Mbufs     int   `toml:"mbufs"`      // mbuf pool size; default 16383
+	MbufCache int   `toml:"mbuf_cache"` // per-lcore cache; default 256
+	RxDesc    int   `toml:"rx_desc"`    // default 1024
+	TxDesc    int   `toml:"tx_desc"`    // default 1024
+	Burst     int   `toml:"burst"`      // rx burst size, 1..64; default 32
+	IdleUs    int   `toml:"idle_us"`    // sleep this long after an empty poll; 0 = busy poll
+}
+
+// Side says which way a port faces.
+const (
+	SideInner    = "inner"    // clear traffic: encapsulated towards tunnels
+	SideUnderlay = "underlay" // tunnel traffic: decapsulated
+)
+
+// Port is one DPDK port: a PCI device or a vdev.
+type Port struct {
+	Name        string         `toml:"name"`
+	PCI         string         `toml:"pci"`  // "0000:01:00.0"; exactly one of PCI, Vdev
+	Vdev        string         `toml:"vdev"` // "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap"
+	Side        string         `toml:"side"` // SideInner or SideUnderlay
+	MAC         MAC            `toml:"mac"`  // override of the port's own MAC; zero = device MAC
+	MTU         int            `toml:"mtu"`  // default 1500
+	Promiscuous *bool          `toml:"promiscuous"`
+	Addresses   []netip.Prefix `toml:"addresses"` // the gateway's own addresses on this port, "192.0.2.1/24"
+}
+
+// Nexthop is a static neighbour: IP, MAC and the port it sits behind.
+type Nexthop struct {
+	IP   netip.Addr `toml:"ip"`
+	MAC  MAC        `toml:"mac"`
+	Port string     `toml:"port"`
+}
+
+// Tunnel types.
+const (
+	TunnelGRE   = "gre"
+	TunnelVXLAN = "vxlan"
+)
+
+// Tunnel is one tunnel endpoint pair.
+type Tunnel struct {
+	Name    string     `toml:"name"`
+	Type    string     `toml:"type"`    // TunnelGRE or TunnelVXLAN
+	Local   netip.Addr `toml:"local"`   // one of an underlay port's Addresses
+	Remote  netip.Addr `toml:"remote"`  // the far endpoint
+	Nexthop netip.Addr `toml:"nexthop"` // underlay next hop; default Remote; must be a [[nexthop]]
+	TTL     int        `toml:"ttl"`     // outer TTL / hop limit, 1..255; default 64
+	DSCP    DSCP       `toml:"dscp"`    // "copy" (default) or 0..63
+	DF      *bool      `toml:"df"`      // outer IPv4 don't-fragment bit; default true
+
+	// GRE (RFC 2784, RFC 2890)
+	Key      *uint32 `toml:"key"`      // GRE key; nil = no key field
+	Seq      bool    `toml:"seq"`      // send sequence numbers
+	Checksum bool    `toml:"checksum"` // send the GRE checksum
+
+	// VXLAN (RFC 7348)
+	VNI          uint32 `toml:"vni"`            // 24 bits, required for vxlan
+	DstPort      int    `toml:"dst_port"`       // default 4789
+	SrcPortRange [2]int `toml:"src_port_range"` // inclusive; default [49152, 65535]
+}
+
+// Route sends an inner prefix into a tunnel or to an inner next hop.
+type Route struct {
+	Prefix netip.Prefix `toml:"prefix"`
+	Tunnel string       `toml:"tunnel"` // encapsulate into this tunnel, or
+	Via    netip.Addr   `toml:"via"`    // forward to this [[nexthop]] (exactly one of Tunnel, Via)
+}
+
+// L2Binding joins an inner port (or one VLAN on it) to an L2 tunnel (VXLAN).
+type L2Binding struct {
+	Port   string `toml:"port"`
+	VLAN   int    `toml:"vlan"` // 0: untagged frames (the whole port); 1..4094: that VLAN
+	Tunnel string `toml:"tunnel"`
+}
+
+// MAC is an Ethernet address written "02:00:00:00:00:01".
+type MAC [6]byte
+
+// DSCP is the outer DSCP policy: copied from the inner header, or a fixed value.
+type DSCP struct {
+	Copy  bool
+	Value uint8
+}
