@@ -1,0 +1,568 @@
+package conf
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Limits checked by validation.
+const (
+	MaxLcore     = 127 // RTE_MAX_LCORE 128 in the default DPDK build
+	MaxBurst     = 64
+	MinMbufs     = 1023
+	MaxMbufCache = 512 // RTE_MEMPOOL_CACHE_MAX_SIZE
+	MinDesc      = 64
+	MaxDesc      = 8192
+	MinMemory    = 64
+	MinMTU       = 68
+	MaxMTU       = 9600
+	MaxVNI       = 1<<24 - 1
+	MaxVLAN      = 4094
+)
+
+var (
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	pciRE  = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[01][0-9a-fA-F]\.[0-7]$`)
+	drvRE  = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+)
+
+var logLevels = []string{"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"}
+
+// Validate checks c by the rules Parse applies after decoding, for a config
+// built or changed in code (the CLI's add commands produce the same structs).
+// It applies no defaults. Its errors carry keys but no file or line.
+func (c *Config) Validate() error {
+	ch := &checker{}
+	ch.config(c)
+	if len(ch.errs) > 0 {
+		return ch.errs
+	}
+	return nil
+}
+
+type checker struct {
+	file    string
+	lines   lineIndex       // nil: no source text
+	defined map[string]bool // keys written in the file; nil: all count as written
+	errs    Errors
+}
+
+func (ch *checker) has(key string) bool { return ch.defined == nil || ch.defined[key] }
+
+// at returns the first of keys that is written in the file, else the first:
+// an error about a defaulted value points at the key it defaulted from.
+func (ch *checker) at(keys ...string) string {
+	for _, k := range keys {
+		if ch.has(k) {
+			return k
+		}
+	}
+	return keys[0]
+}
+
+func (ch *checker) line(key string) int {
+	if ch.lines == nil {
+		return 0
+	}
+	return max(ch.lines.line(key), 1)
+}
+
+func (ch *checker) errorf(key, format string, args ...any) {
+	ch.errorAt(key, key, format, args...)
+}
+
+// errorAt reports key at the line of lineKey (an array element, say).
+func (ch *checker) errorAt(key, lineKey, format string, args ...any) {
+	ch.errs = append(ch.errs, &Error{File: ch.file, Line: ch.line(lineKey), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// ref names an earlier definition in a message: "port[0]" or "port[0] (line 3)".
+func (ch *checker) ref(key string) string {
+	if n := ch.line(key); n > 0 {
+		return fmt.Sprintf("%s (line %d)", key, n)
+	}
+	return key
+}
+
+func (ch *checker) config(c *Config) {
+	ch.eal(&c.EAL)
+	ch.dataplane(c)
+	ch.ports(c)
+	ch.nexthops(c)
+	ch.tunnels(c)
+	ch.routes(c)
+	ch.l2(c)
+}
+
+func (ch *checker) eal(e *EAL) {
+	if e.MainLcore < 0 || e.MainLcore > MaxLcore {
+		ch.errorf("eal.main_lcore", "%d out of range 0..%d", e.MainLcore, MaxLcore)
+	}
+	if e.MemoryMB < MinMemory {
+		ch.errorf("eal.memory_mb", "%d is too small: at least %d", e.MemoryMB, MinMemory)
+	}
+	if !nameRE.MatchString(e.FilePrefix) {
+		ch.errorf("eal.file_prefix", "%q: want a non-empty name of letters, digits, '_', '.', '-'", e.FilePrefix)
+	}
+	if !validLogLevel(e.LogLevel) {
+		ch.errorf("eal.log_level", "%q: want one of %s or 1..8, optionally after \"type:\"", e.LogLevel, strings.Join(logLevels, ", "))
+	}
+}
+
+func validLogLevel(s string) bool {
+	lvl := s
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		if i == 0 {
+			return false
+		}
+		lvl = s[i+1:]
+	}
+	if n, err := strconv.Atoi(lvl); err == nil {
+		return n >= 1 && n <= 8
+	}
+	for _, l := range logLevels {
+		if lvl == l {
+			return true
+		}
+	}
+	return false
+}
+
+func (ch *checker) dataplane(c *Config) {
+	dp := &c.Dataplane
+	const wk = "dataplane.workers"
+	if len(dp.Workers) == 0 {
+		ch.errorf(wk, "at least one worker lcore is required")
+	}
+	seen := map[int]int{}
+	for i, w := range dp.Workers {
+		switch {
+		case w < 0 || w > MaxLcore:
+			ch.errorAt(wk, indexKey(wk, i), "lcore %d out of range 0..%d", w, MaxLcore)
+		case w == c.EAL.MainLcore:
+			ch.errorAt(ch.at(wk, "eal.main_lcore"), indexKey(wk, i), "lcore %d is the main lcore (eal.main_lcore); workers need lcores of their own", w)
+		}
+		if j, ok := seen[w]; ok {
+			ch.errorAt(wk, indexKey(wk, i), "lcore %d listed twice (workers[%d] and workers[%d])", w, j, i)
+		} else {
+			seen[w] = i
+		}
+	}
+	if dp.Mbufs < MinMbufs {
+		ch.errorf("dataplane.mbufs", "%d is too small: at least %d", dp.Mbufs, MinMbufs)
+	}
+	if dp.MbufCache < 0 || dp.MbufCache > MaxMbufCache || float64(dp.MbufCache) > float64(dp.Mbufs)/1.5 {
+		ch.errorf("dataplane.mbuf_cache", "%d: want 0..%d and at most mbufs/1.5 (%d)", dp.MbufCache, MaxMbufCache, int(float64(dp.Mbufs)/1.5))
+	}
+	for _, d := range []struct {
+		key string
+		n   int
+	}{{"dataplane.rx_desc", dp.RxDesc}, {"dataplane.tx_desc", dp.TxDesc}} {
+		if d.n < MinDesc || d.n > MaxDesc || d.n&(d.n-1) != 0 {
+			ch.errorf(d.key, "%d: want a power of two in %d..%d", d.n, MinDesc, MaxDesc)
+		}
+	}
+	if dp.Burst < 1 || dp.Burst > MaxBurst {
+		ch.errorf("dataplane.burst", "%d out of range 1..%d", dp.Burst, MaxBurst)
+	}
+	if dp.IdleUs < 0 {
+		ch.errorf("dataplane.idle_us", "%d must not be negative", dp.IdleUs)
+	}
+}
+
+// checkName reports a missing, malformed or duplicate name; seen maps names to
+// the key of their first table.
+func (ch *checker) checkName(k, name, what string, seen map[string]string) {
+	nk := k + ".name"
+	switch {
+	case name == "":
+		ch.errorf(nk, "a %s needs a name", what)
+	case !nameRE.MatchString(name):
+		ch.errorf(nk, "%q: a name is letters, digits, '_', '.' and '-'", name)
+	case seen[name] != "":
+		ch.errorf(nk, "%s name %q already used by %s", what, name, ch.ref(seen[name]))
+	default:
+		seen[name] = k
+	}
+}
+
+// checkUnicast rejects a zone, the unspecified, loopback and multicast addresses.
+func (ch *checker) checkUnicast(key string, a netip.Addr) bool {
+	switch {
+	case a.Zone() != "":
+		ch.errorf(key, "%s: zones are not allowed", a)
+	case a.IsUnspecified() || a.IsLoopback() || a.IsMulticast():
+		ch.errorf(key, "%s is not a unicast address", a)
+	default:
+		return true
+	}
+	return false
+}
+
+func (ch *checker) ports(c *Config) {
+	if len(c.Ports) == 0 {
+		ch.errorf("port", "at least one [[port]] is required")
+	}
+	names := map[string]string{}
+	devs := map[string]string{}
+	addrs := map[netip.Addr]string{}
+	for i := range c.Ports {
+		p := &c.Ports[i]
+		k := indexKey("port", i)
+		ch.checkName(k, p.Name, "port", names)
+
+		switch {
+		case p.PCI != "" && p.Vdev != "":
+			ch.errorf(k+".vdev", "set only one of pci and vdev")
+		case p.PCI == "" && p.Vdev == "":
+			ch.errorf(k, "one of pci or vdev is required")
+		case p.PCI != "":
+			if !pciRE.MatchString(p.PCI) {
+				ch.errorf(k+".pci", "%q: want a PCI address DDDD:BB:DD.F, e.g. 0000:01:00.0", p.PCI)
+			} else if prev := devs[strings.ToLower(p.PCI)]; prev != "" {
+				ch.errorf(k+".pci", "device %s already used by %s", p.PCI, ch.ref(prev))
+			} else {
+				devs[strings.ToLower(p.PCI)] = k
+			}
+		default:
+			drv, _, _ := strings.Cut(p.Vdev, ",")
+			if !drvRE.MatchString(drv) {
+				ch.errorf(k+".vdev", "%q: want \"driver_nameN[,key=value...]\", e.g. \"net_pcap0,iface=eth0\"", p.Vdev)
+			} else if prev := devs[drv]; prev != "" {
+				ch.errorf(k+".vdev", "device %s already used by %s", drv, ch.ref(prev))
+			} else {
+				devs[drv] = k
+			}
+		}
+
+		switch p.Side {
+		case SideInner, SideUnderlay:
+		case "":
+			ch.errorf(k+".side", "side is required: %q or %q", SideInner, SideUnderlay)
+		default:
+			ch.errorf(k+".side", "%q: want %q or %q", p.Side, SideInner, SideUnderlay)
+		}
+		if p.MTU < MinMTU || p.MTU > MaxMTU {
+			ch.errorf(k+".mtu", "%d out of range %d..%d", p.MTU, MinMTU, MaxMTU)
+		}
+		if p.MAC.IsMulticast() {
+			ch.errorf(k+".mac", "%s is a multicast address; a port needs a unicast MAC", p.MAC)
+		}
+		ak := k + ".addresses"
+		for j, a := range p.Addresses {
+			ek := indexKey(ak, j)
+			if !a.IsValid() {
+				ch.errorAt(ak, ek, "empty prefix: want an address with its prefix length, e.g. \"192.0.2.1/24\"")
+				continue
+			}
+			if !ch.checkUnicastAt(ak, ek, a.Addr()) {
+				continue
+			}
+			if prev, ok := addrs[a.Addr()]; ok {
+				ch.errorAt(ak, ek, "address %s already assigned in %s", a.Addr(), prev)
+				continue
+			}
+			addrs[a.Addr()] = ak
+		}
+	}
+}
+
+func (ch *checker) checkUnicastAt(key, lineKey string, a netip.Addr) bool {
+	n := len(ch.errs)
+	ok := ch.checkUnicast(key, a)
+	if !ok && ch.lines != nil {
+		ch.errs[n].Line = ch.line(lineKey)
+	}
+	return ok
+}
+
+func (ch *checker) nexthops(c *Config) {
+	seen := map[netip.Addr]string{}
+	for i := range c.Nexthops {
+		nh := &c.Nexthops[i]
+		k := indexKey("nexthop", i)
+		if !nh.IP.IsValid() {
+			ch.errorf(k+".ip", "ip is required")
+		} else if ch.checkUnicast(k+".ip", nh.IP) {
+			if prev, ok := seen[nh.IP]; ok {
+				ch.errorf(k+".ip", "next hop %s already defined in %s", nh.IP, ch.ref(prev))
+			} else {
+				seen[nh.IP] = k
+			}
+		}
+		switch {
+		case nh.MAC.IsZero():
+			ch.errorf(k+".mac", "mac is required")
+		case nh.MAC.IsMulticast():
+			ch.errorf(k+".mac", "%s is a multicast address; a next hop needs a unicast MAC", nh.MAC)
+		}
+		if nh.Port == "" {
+			ch.errorf(k+".port", "port is required")
+		} else if _, p := c.Port(nh.Port); p == nil {
+			ch.errorf(k+".port", "no [[port]] named %q", nh.Port)
+		}
+	}
+}
+
+// portOfAddr returns the port that has a as one of its addresses.
+func (c *Config) portOfAddr(a netip.Addr) *Port {
+	for i := range c.Ports {
+		for _, pfx := range c.Ports[i].Addresses {
+			if pfx.Addr() == a {
+				return &c.Ports[i]
+			}
+		}
+	}
+	return nil
+}
+
+func (ch *checker) tunnels(c *Config) {
+	names := map[string]string{}
+	type greKey struct {
+		local, remote netip.Addr
+		hasKey        bool
+		key           uint32
+	}
+	type vxlanKey struct {
+		local netip.Addr
+		port  int
+		vni   uint32
+	}
+	gres := map[greKey]string{}
+	vxlans := map[vxlanKey]string{}
+	for i := range c.Tunnels {
+		t := &c.Tunnels[i]
+		k := indexKey("tunnel", i)
+		ch.checkName(k, t.Name, "tunnel", names)
+
+		addrsOK := ch.tunnelAddrs(c, k, t)
+
+		if t.TTL < 1 || t.TTL > 255 {
+			ch.errorf(k+".ttl", "%d out of range 1..255", t.TTL)
+		}
+		if !t.DSCP.Copy && t.DSCP.Value > 63 {
+			ch.errorf(k+".dscp", "%d out of range 0..63", t.DSCP.Value)
+		}
+
+		switch t.Type {
+		case TunnelGRE:
+			if t.VNI != 0 {
+				ch.errorf(k+".vni", "vni is for vxlan tunnels; a gre tunnel is told apart by its key")
+			}
+			if t.DstPort != 0 {
+				ch.errorf(k+".dst_port", "dst_port is for vxlan tunnels, not gre")
+			}
+			if t.SrcPortRange != [2]int{} {
+				ch.errorf(k+".src_port_range", "src_port_range is for vxlan tunnels, not gre")
+			}
+			if addrsOK {
+				gk := greKey{local: t.Local, remote: t.Remote}
+				if t.Key != nil {
+					gk.hasKey, gk.key = true, *t.Key
+				}
+				if prev, ok := gres[gk]; ok {
+					what := "no key"
+					if gk.hasKey {
+						what = fmt.Sprintf("key %d", gk.key)
+					}
+					ch.errorf(ch.at(k+".key", k+".remote"), "gre tunnel %s -> %s with %s already defined in %s: give one of them a different key", t.Local, t.Remote, what, ch.ref(prev))
+				} else {
+					gres[gk] = k
+				}
+			}
+		case TunnelVXLAN:
+			if !ch.has(k + ".vni") {
+				ch.errorf(k+".vni", "vni is required for a vxlan tunnel (0..%d)", MaxVNI)
+			} else if t.VNI > MaxVNI {
+				ch.errorf(k+".vni", "%d out of range 0..%d (24 bits)", t.VNI, MaxVNI)
+			}
+			if t.Key != nil {
+				ch.errorf(k+".key", "key is for gre tunnels; a vxlan tunnel is told apart by its vni")
+			}
+			if t.Seq {
+				ch.errorf(k+".seq", "seq is for gre tunnels, not vxlan")
+			}
+			if t.Checksum {
+				ch.errorf(k+".checksum", "checksum is for gre tunnels, not vxlan")
+			}
+			if t.DstPort < 1 || t.DstPort > 65535 {
+				ch.errorf(k+".dst_port", "%d out of range 1..65535", t.DstPort)
+			}
+			if lo, hi := t.SrcPortRange[0], t.SrcPortRange[1]; lo < 1 || hi > 65535 || lo > hi {
+				ch.errorf(k+".src_port_range", "[%d, %d]: want [first, last] with 1 <= first <= last <= 65535", lo, hi)
+			}
+			if addrsOK {
+				vk := vxlanKey{t.Local, t.DstPort, t.VNI}
+				if prev, ok := vxlans[vk]; ok {
+					ch.errorf(ch.at(k+".vni", k), "vxlan vni %d on %s port %d already used by %s", t.VNI, t.Local, t.DstPort, ch.ref(prev))
+				} else {
+					vxlans[vk] = k
+				}
+			}
+		case "":
+			ch.errorf(k+".type", "type is required: %q or %q", TunnelGRE, TunnelVXLAN)
+		default:
+			ch.errorf(k+".type", "%q: want %q or %q", t.Type, TunnelGRE, TunnelVXLAN)
+		}
+	}
+}
+
+// tunnelAddrs checks local, remote and nexthop; it reports whether local and
+// remote are usable as a lookup key.
+func (ch *checker) tunnelAddrs(c *Config, k string, t *Tunnel) bool {
+	lk, rk := k+".local", k+".remote"
+	ok := true
+	if !t.Local.IsValid() {
+		ch.errorf(lk, "local is required: the gateway's own underlay address")
+		ok = false
+	} else if !ch.checkUnicast(lk, t.Local) {
+		ok = false
+	}
+	if !t.Remote.IsValid() {
+		ch.errorf(rk, "remote is required: the far endpoint's address")
+		ok = false
+	} else if !ch.checkUnicast(rk, t.Remote) {
+		ok = false
+	}
+	if !ok {
+		return false
+	}
+	switch {
+	case t.Local.Is4() != t.Remote.Is4():
+		ch.errorf(rk, "remote %s and local %s are of different IP families", t.Remote, t.Local)
+		return false
+	case !t.Local.Is4():
+		ch.errorf(lk, "IPv6 underlay is not supported yet: local and remote must be IPv4")
+		return false
+	case t.Local == t.Remote:
+		ch.errorf(rk, "remote %s is the local address", t.Remote)
+		return false
+	}
+	switch p := c.portOfAddr(t.Local); {
+	case p == nil:
+		ch.errorf(lk, "%s is not an address of any underlay port: add it to an underlay port's addresses", t.Local)
+	case p.Side != SideUnderlay:
+		ch.errorf(lk, "%s is an address of port %q, which is not an underlay port", t.Local, p.Name)
+	}
+
+	nk := ch.at(k+".nexthop", rk)
+	how := ""
+	if nk == rk {
+		how = " (nexthop defaults to remote)"
+	}
+	if !t.Nexthop.IsValid() {
+		ch.errorf(nk, "nexthop must be an IP address")
+		return true
+	}
+	if t.Nexthop.Is4() != t.Local.Is4() {
+		ch.errorf(nk, "nexthop %s and local %s are of different IP families", t.Nexthop, t.Local)
+		return true
+	}
+	_, nh := c.NexthopByIP(t.Nexthop)
+	if nh == nil {
+		ch.errorf(nk, "no [[nexthop]] with ip %s%s: add one with its MAC and underlay port", t.Nexthop, how)
+		return true
+	}
+	if _, p := c.Port(nh.Port); p != nil && p.Side != SideUnderlay {
+		ch.errorf(nk, "next hop %s%s is behind port %q, which is not an underlay port", t.Nexthop, how, nh.Port)
+	}
+	return true
+}
+
+func (ch *checker) routes(c *Config) {
+	seen := map[netip.Prefix]string{}
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		k := indexKey("route", i)
+		pk := k + ".prefix"
+		switch {
+		case !r.Prefix.IsValid():
+			ch.errorf(pk, "prefix is required, e.g. \"10.1.0.0/16\"")
+		case r.Prefix != r.Prefix.Masked():
+			ch.errorf(pk, "%s has host bits set: write %s", r.Prefix, r.Prefix.Masked())
+		default:
+			if prev, ok := seen[r.Prefix]; ok {
+				ch.errorf(pk, "route for %s already defined in %s", r.Prefix, ch.ref(prev))
+			} else {
+				seen[r.Prefix] = k
+			}
+		}
+		switch {
+		case r.Tunnel != "" && r.Via.IsValid():
+			ch.errorf(k+".via", "set only one of tunnel and via")
+		case r.Tunnel == "" && !r.Via.IsValid():
+			ch.errorf(k, "one of tunnel or via is required")
+		case r.Tunnel != "":
+			switch _, t := c.Tunnel(r.Tunnel); {
+			case t == nil:
+				ch.errorf(k+".tunnel", "no [[tunnel]] named %q", r.Tunnel)
+			case t.Type == TunnelVXLAN:
+				ch.errorf(k+".tunnel", "tunnel %q is vxlan, which carries Ethernet frames: bind it to an inner port with [[l2]] instead of a route", r.Tunnel)
+			}
+		default:
+			vk := k + ".via"
+			_, nh := c.NexthopByIP(r.Via)
+			if nh == nil {
+				ch.errorf(vk, "no [[nexthop]] with ip %s", r.Via)
+				break
+			}
+			if _, p := c.Port(nh.Port); p != nil && p.Side != SideInner {
+				ch.errorf(vk, "next hop %s is behind port %q, which is not an inner port", r.Via, nh.Port)
+			}
+			if r.Prefix.IsValid() && r.Prefix.Addr().Is4() != r.Via.Is4() {
+				ch.errorf(vk, "via %s and prefix %s are of different IP families", r.Via, r.Prefix)
+			}
+		}
+	}
+}
+
+func (ch *checker) l2(c *Config) {
+	type portVLAN struct {
+		port string
+		vlan int
+	}
+	bindings := map[portVLAN]string{}
+	tunnels := map[string]string{}
+	for i := range c.L2 {
+		b := &c.L2[i]
+		k := indexKey("l2", i)
+		portOK := false
+		switch _, p := c.Port(b.Port); {
+		case b.Port == "":
+			ch.errorf(k+".port", "port is required")
+		case p == nil:
+			ch.errorf(k+".port", "no [[port]] named %q", b.Port)
+		case p.Side != SideInner:
+			ch.errorf(k+".port", "port %q is not an inner port", b.Port)
+		default:
+			portOK = true
+		}
+		if b.VLAN < 0 || b.VLAN > MaxVLAN {
+			ch.errorf(k+".vlan", "%d out of range 0..%d (0: untagged)", b.VLAN, MaxVLAN)
+		} else if portOK {
+			pv := portVLAN{b.Port, b.VLAN}
+			if prev, ok := bindings[pv]; ok {
+				ch.errorf(ch.at(k+".vlan", k+".port"), "port %q vlan %d already bound in %s", b.Port, b.VLAN, ch.ref(prev))
+			} else {
+				bindings[pv] = k
+			}
+		}
+		switch _, t := c.Tunnel(b.Tunnel); {
+		case b.Tunnel == "":
+			ch.errorf(k+".tunnel", "tunnel is required")
+		case t == nil:
+			ch.errorf(k+".tunnel", "no [[tunnel]] named %q", b.Tunnel)
+		case t.Type != TunnelVXLAN:
+			ch.errorf(k+".tunnel", "tunnel %q is %s, which carries IP packets: route into it with [[route]]; [[l2]] takes a vxlan tunnel", b.Tunnel, t.Type)
+		default:
+			if prev, ok := tunnels[b.Tunnel]; ok {
+				ch.errorf(k+".tunnel", "tunnel %q already bound in %s", b.Tunnel, ch.ref(prev))
+			} else {
+				tunnels[b.Tunnel] = k
+			}
+		}
+	}
+}

@@ -1,0 +1,122 @@
+//go:build ignore
+
+/*
+ * gre.c - GRE over IPv4 (RFC 2784, keys and sequence numbers of RFC 2890),
+ * carrying IPv4 and IPv6.
+ *
+ * Encap: check the MTU, prepend the tunnel's template over the inner
+ * Ethernet header, patch lengths, TOS, id, payload type, sequence, checksums.
+ * Decap: validate flags and lengths against the buffer, look the tunnel up by
+ * (remote, local, key), strip outer IPv4 + GRE and route the inner packet.
+ */
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "tf.h"
+#include "tf_pkt.h"
+#include "tf_wire.h"
+
+static void
+tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+	     struct rte_mbuf *m, uint16_t ethertype)
+{
+	uint32_t inner_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
+	uint8_t tos = tf_inner_tos(rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN), ethertype);
+	struct rte_ipv4_hdr *ip;
+	struct tf_gre_hdr *gre;
+	uint32_t *opt;
+	uint8_t *h;
+
+	if (unlikely(outer_len > tun->mtu))
+		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+	h = (uint8_t *)rte_pktmbuf_prepend(m, tun->hdr_len - RTE_ETHER_HDR_LEN);
+	if (unlikely(h == NULL))
+		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+	rte_memcpy(h, tun->hdr, tun->hdr_len);
+
+	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
+	ip->type_of_service = tf_encap_tos(tun, tos);
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	gre = (struct tf_gre_hdr *)(h + tun->l4_off);
+	gre->proto = ethertype;
+	opt = (uint32_t *)(gre + 1);
+	if (tun->flags & TF_TUN_F_CSUM)
+		opt++;
+	if (gre->flags_ver & RTE_BE16(TF_GRE_K))
+		opt++;
+	if (tun->flags & TF_TUN_F_SEQ)	/* RFC 2890 2.2: starts at 0, one per packet */
+		*opt = rte_cpu_to_be_32(__atomic_fetch_add(&w->sh->gre_seq[tun->slot], 1,
+							   __ATOMIC_RELAXED));
+	if (tun->flags & TF_TUN_F_CSUM) {	/* RFC 2784 2.5: header and payload */
+		uint16_t sum = 0;
+
+		rte_raw_cksum_mbuf(m, tun->l4_off, outer_len - (tun->l4_off - RTE_ETHER_HDR_LEN), &sum);
+		*(uint16_t *)(gre + 1) = (uint16_t)~sum;
+	}
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+
+	w->ctr.tun[tun->slot].encap_pkts++;
+	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_tx(w, tun->out_port, m);
+}
+
+static void
+tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	     struct rte_mbuf *m, uint32_t ip_hl)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	uint32_t l3_len = rte_be_to_cpu_16(ip->total_length);
+	uint32_t off = RTE_ETHER_HDR_LEN + ip_hl, glen;
+	struct tf_decap_key key = { .type = TF_TUN_GRE };
+	const struct tf_gre_hdr *gre;
+	const struct tf_tunnel *tun;
+	const uint8_t *o;
+	uint16_t fl, proto;
+	void *data;
+	int outer_tos;
+
+	if (unlikely(l3_len < ip_hl + sizeof(*gre) ||
+		     rte_pktmbuf_data_len(m) < off + sizeof(*gre)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	gre = rte_pktmbuf_mtod_offset(m, const struct tf_gre_hdr *, off);
+	fl = rte_be_to_cpu_16(gre->flags_ver);
+	if (unlikely(fl & (TF_GRE_MUST_BE_ZERO | TF_GRE_VER_MASK)))
+		return tf_drop(w, in, m, TF_DROP_BAD_GRE);
+	glen = sizeof(*gre) + 4 * (!!(fl & TF_GRE_C) + !!(fl & TF_GRE_K) + !!(fl & TF_GRE_S));
+	if (unlikely(l3_len < ip_hl + glen || rte_pktmbuf_data_len(m) < off + glen))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+
+	o = (const uint8_t *)(gre + 1);
+	if (fl & TF_GRE_C) {
+		uint16_t sum = 0;
+
+		if (rte_raw_cksum_mbuf(m, off, l3_len - ip_hl, &sum) != 0 || sum != 0xffff)
+			return tf_drop(w, in, m, TF_DROP_BAD_GRE_CHECKSUM);
+		o += 4;
+	}
+	if (fl & TF_GRE_K) {
+		key.has_key = 1;
+		key.id = rte_be_to_cpu_32(*(const uint32_t *)o);
+	}
+	/* A sequence number, if any, is accepted as it comes: no reordering (RFC 2890 2.2 allows it). */
+	key.src = ip->src_addr;
+	key.dst = ip->dst_addr;
+	if (rte_hash_lookup_data(t->decap, &key, &data) < 0)
+		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
+	tun = &t->tunnels[(uintptr_t)data];
+	proto = gre->proto;
+	if (proto != RTE_BE16(RTE_ETHER_TYPE_IPV4) && proto != RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return tf_drop(w, in, m, TF_DROP_UNKNOWN_PAYLOAD);
+
+	outer_tos = ip->type_of_service;
+	/* keep 14 bytes in front of the inner packet for its new Ethernet header */
+	rte_pktmbuf_adj(m, (uint16_t)(off + glen - RTE_ETHER_HDR_LEN));
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = proto;
+
+	w->ctr.tun[tun->slot].decap_pkts++;
+	w->ctr.tun[tun->slot].decap_bytes += rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+	tf_l3_forward(w, t, in, m, proto, outer_tos);
+}

@@ -1,0 +1,181 @@
+//go:build ignore
+
+/*
+ * l3.c - the gateway as a router and a host: inner IPv4/IPv6 forwarding (TTL,
+ * route lookup, then encap or next-hop rewrite), ARP replies and ICMP echo
+ * replies for the gateway's own addresses.
+ */
+#include <rte_arp.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_mbuf.h>
+
+#include "tf.h"
+#include "tf_pkt.h"
+
+/*
+ * tf_l3_forward routes the IP packet at offset 14 of m (from an inner port,
+ * or just decapsulated with outer_tos >= 0). The Ethernet header in front of
+ * it is rewritten for a next hop or covered by a tunnel template.
+ */
+static void
+tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	      struct rte_mbuf *m, uint16_t ethertype, int outer_tos)
+{
+	uint32_t avail = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
+	uint32_t frame_l3 = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+	void *l3 = rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN);
+	const struct tf_route *rt;
+	struct rte_ether_hdr *eth;
+	uint32_t idx, l3_len;
+
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = l3;
+		int hl = tf_ipv4_check(ip, avail, frame_l3);
+
+		if (unlikely(hl < 0))
+			return tf_drop(w, in, m, (enum tf_drop)-hl);
+		l3_len = rte_be_to_cpu_16(ip->total_length);
+		if (outer_tos < 0 && tf_is_local4(t, ip->dst_addr))
+			return tf_local4(w, t, in, m, (uint32_t)hl);
+		if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, l3_len) != 0))
+			return tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
+		if (unlikely(ip->time_to_live <= 1))
+			return tf_drop(w, in, m, TF_DROP_TTL_EXPIRED);
+		if (outer_tos >= 0 && tf_ecn_decap(ip, ethertype, (uint8_t)outer_tos) != 0)
+			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
+		{
+			uint16_t old = *(uint16_t *)&ip->time_to_live;
+
+			ip->time_to_live--;
+			ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old,
+							    *(uint16_t *)&ip->time_to_live);
+		}
+		if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &idx) != 0)
+			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
+	} else {
+		struct rte_ipv6_hdr *ip6 = l3;
+
+		if (unlikely(avail < sizeof(*ip6)))
+			return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+		if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6))
+			return tf_drop(w, in, m, TF_DROP_BAD_IP_HEADER);
+		l3_len = sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
+		if (unlikely(l3_len > frame_l3))
+			return tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
+		if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, l3_len) != 0))
+			return tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
+		if (unlikely(ip6->hop_limits <= 1))
+			return tf_drop(w, in, m, TF_DROP_TTL_EXPIRED);
+		if (outer_tos >= 0 && tf_ecn_decap(ip6, ethertype, (uint8_t)outer_tos) != 0)
+			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
+		ip6->hop_limits--;
+		if (t->lpm6 == NULL || rte_lpm6_lookup(t->lpm6, ip6->dst_addr, &idx) != 0)
+			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
+	}
+
+	rt = &t->routes[idx];
+	if (rt->kind == TF_RT_TUNNEL)
+		return tf_gre_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
+
+	{
+		const struct tf_nexthop *nh = &t->nexthops[rt->idx];
+
+		if (unlikely(l3_len > t->port[nh->port].mtu))
+			return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
+		rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
+		eth->ether_type = ethertype;
+		w->ctr.routed++;
+		tf_tx(w, nh->port, m);
+	}
+}
+
+static inline int
+tf_port_has4(const struct tf_port *p, uint32_t addr)
+{
+	uint16_t i;
+
+	for (i = 0; i < p->nb_addr4; i++)
+		if (p->addr4[i] == addr)
+			return 1;
+	return 0;
+}
+
+/* tf_arp answers a request for one of the port's addresses (RFC 826), in place. */
+static void
+tf_arp(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m)
+{
+	const struct tf_port *p = &t->port[in];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	uint32_t tip;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*arp)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4 ||
+	    arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
+		return tf_drop(w, in, m, TF_DROP_UNSUPPORTED);
+	tip = arp->arp_data.arp_tip;
+	if (!tf_port_has4(p, tip))
+		return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);
+
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&p->mac, &eth->src_addr);
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+	rte_ether_addr_copy(&p->mac, &arp->arp_data.arp_sha);
+	arp->arp_data.arp_sip = tip;
+	w->ctr.arp_replies++;
+	tf_tx(w, in, m);
+}
+
+/*
+ * tf_local4 handles IPv4 addressed to the gateway that is not a tunnel:
+ * an echo request is answered in place (RFC 792), anything else dropped.
+ */
+static void
+tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	  struct rte_mbuf *m, uint32_t ip_hl)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	uint32_t l3_len = rte_be_to_cpu_16(ip->total_length);
+	struct rte_icmp_hdr *icmp;
+	uint32_t addr;
+
+	if (ip->next_proto_id != IPPROTO_ICMP)
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	if (unlikely(ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
+		return tf_drop(w, in, m, TF_DROP_FRAGMENT);
+	if (unlikely(l3_len < ip_hl + sizeof(*icmp) ||
+		     rte_pktmbuf_data_len(m) < sizeof(*eth) + ip_hl + sizeof(*icmp)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	if (unlikely(tf_trim(m, sizeof(*eth), l3_len) != 0))
+		return tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
+	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ip_hl);
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_cksum = tf_csum_update16(icmp->icmp_cksum,
+					    RTE_BE16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+					    RTE_BE16(RTE_IP_ICMP_ECHO_REPLY << 8));
+	addr = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = addr;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&t->port[in].mac, &eth->src_addr);
+	w->ctr.echo_replies++;
+	tf_tx(w, in, m);
+}

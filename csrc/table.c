@@ -1,0 +1,148 @@
+//go:build ignore
+
+/*
+ * table.c - control path: forwarding snapshots (arrays Go fills, lookup
+ * structures made here), the shared block and RCU publication.
+ */
+#include <stdio.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "tf.h"
+
+struct tf_table *
+tf_table_alloc(uint16_t nb_tunnels, uint16_t nb_routes, uint16_t nb_nexthops)
+{
+	struct tf_table *t = rte_zmalloc("tf_table", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	uint16_t i, v;
+
+	if (t == NULL)
+		return NULL;
+	t->nb_tunnels = nb_tunnels;
+	t->nb_routes = nb_routes;
+	t->nb_nexthops = nb_nexthops;
+	/* one spare element each, so that an empty array is still a valid pointer */
+	t->tunnels = rte_zmalloc("tf_tunnels", sizeof(*t->tunnels) * (nb_tunnels + 1), 64);
+	t->keys = rte_zmalloc("tf_keys", sizeof(*t->keys) * (nb_tunnels + 1), 0);
+	t->routes = rte_zmalloc("tf_routes", sizeof(*t->routes) * (nb_routes + 1), 0);
+	t->nexthops = rte_zmalloc("tf_nexthops", sizeof(*t->nexthops) * (nb_nexthops + 1), 0);
+	if (t->tunnels == NULL || t->keys == NULL || t->routes == NULL || t->nexthops == NULL) {
+		tf_table_free(t);
+		return NULL;
+	}
+	for (i = 0; i < TF_MAX_PORTS; i++) {
+		t->port[i].l2_untagged = TF_NO_TUNNEL;
+		for (v = 0; v < 4096; v++)
+			t->port[i].l2_vlan[v] = TF_NO_TUNNEL;
+	}
+	return t;
+}
+
+int
+tf_table_build(struct tf_table *t, uint32_t gen)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(64u, 2u * t->nb_tunnels),
+		.key_len = sizeof(struct tf_decap_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	struct rte_lpm_config lc = {
+		.max_rules = RTE_MAX(16u, t->nb_routes),
+		.number_tbl8s = 256,
+	};
+	struct rte_lpm6_config lc6 = {
+		.max_rules = RTE_MAX(16u, t->nb_routes),
+		.number_tbl8s = 1024,
+	};
+	uint16_t i;
+	int ret;
+
+	snprintf(name, sizeof(name), "tf_decap_%u", gen);
+	t->decap = rte_hash_create(&hp);
+	if (t->decap == NULL)
+		return -rte_errno;
+	for (i = 0; i < t->nb_tunnels; i++) {
+		ret = rte_hash_add_key_data(t->decap, &t->keys[i], (void *)(uintptr_t)i);
+		if (ret < 0)
+			return ret;
+	}
+	snprintf(name, sizeof(name), "tf_lpm4_%u", gen);
+	t->lpm4 = rte_lpm_create(name, SOCKET_ID_ANY, &lc);
+	if (t->lpm4 == NULL)
+		return -rte_errno;
+	snprintf(name, sizeof(name), "tf_lpm6_%u", gen);
+	t->lpm6 = rte_lpm6_create(name, SOCKET_ID_ANY, &lc6);
+	if (t->lpm6 == NULL)
+		return -rte_errno;
+	for (i = 0; i < t->nb_routes; i++) {
+		const struct tf_route *r = &t->routes[i];
+
+		if (r->af == 4)
+			ret = rte_lpm_add(t->lpm4,
+					  rte_be_to_cpu_32(*(const uint32_t *)r->addr), r->depth, i);
+		else
+			ret = rte_lpm6_add(t->lpm6, r->addr, r->depth, i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void
+tf_table_free(struct tf_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->decap);
+	rte_lpm_free(t->lpm4);
+	rte_lpm6_free(t->lpm6);
+	rte_free(t->tunnels);
+	rte_free(t->keys);
+	rte_free(t->routes);
+	rte_free(t->nexthops);
+	rte_free(t);
+}
+
+struct tf_shared *
+tf_shared_new(uint16_t nb_workers)
+{
+	struct tf_shared *sh = rte_zmalloc("tf_shared", sizeof(*sh), RTE_CACHE_LINE_SIZE);
+	size_t sz = rte_rcu_qsbr_get_memsize(TF_MAX_WORKERS);
+
+	if (sh == NULL || nb_workers > TF_MAX_WORKERS)
+		goto fail;
+	sh->qs = rte_zmalloc("tf_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (sh->qs == NULL || rte_rcu_qsbr_init(sh->qs, TF_MAX_WORKERS) != 0)
+		goto fail;
+	return sh;
+fail:
+	tf_shared_free(sh);
+	return NULL;
+}
+
+void
+tf_shared_free(struct tf_shared *sh)
+{
+	if (sh == NULL)
+		return;
+	rte_free(sh->qs);
+	rte_free(sh);
+}
+
+struct tf_table *
+tf_publish(struct tf_shared *sh, struct tf_table *t)
+{
+	struct tf_table *old = __atomic_exchange_n(&sh->table, t, __ATOMIC_ACQ_REL);
+
+	rte_rcu_qsbr_synchronize(sh->qs, RTE_QSBR_THRID_INVALID);
+	return old;
+}

@@ -1,0 +1,257 @@
+//go:build ignore
+
+/*
+ * tf.h - the only header cgo sees: the structs Go fills and the C entry points.
+ *
+ * Threads and ownership:
+ *  - Go's control thread (the EAL main lcore, see dataplane/eal.go) allocates
+ *    every struct below in rte_malloc memory and calls every tf_* function
+ *    except tf_worker_main, which runs on a worker lcore.
+ *  - A tf_table is immutable once published: Go builds a new one, publishes it
+ *    with tf_publish (atomic pointer swap + RCU grace period) and frees the old.
+ *  - A tf_worker is written by Go before launch; afterwards Go only raises
+ *    ->quit (atomic) and reads ->ctr (plain 64-bit loads, never torn on x86-64).
+ *  - Mbufs: a worker owns every mbuf it receives until it hands it to a tx
+ *    queue (the PMD then owns it) or frees it. No mbuf crosses into Go.
+ */
+#ifndef TF_H
+#define TF_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#define TF_MAX_PORTS	16
+#define TF_MAX_TUNNELS	4096
+#define TF_MAX_WORKERS	16
+#define TF_MAX_ADDRS	8	/* IPv4 addresses per port */
+#define TF_MAX_LOCAL	64	/* IPv4 addresses of the gateway, all ports */
+#define TF_MAX_UDP	8	/* UDP ports that carry a tunnel protocol */
+#define TF_BURST_MAX	64
+#define TF_TXBUF	64
+#define TF_HDR_MAX	96	/* bytes of an encap template */
+#define TF_NO_TUNNEL	0xffff
+
+/*
+ * Drop reasons, declared once: the C enum, and through tf_drop_name() the
+ * names Go shows in stats, JSON and the CLI.
+ */
+#define TF_DROP_LIST(X) \
+	X(NOT_LOCAL,         "not_local",         "not addressed to this gateway (L2 or L3 destination)") \
+	X(UNSUPPORTED,       "unsupported",       "ethertype or protocol this port does not handle") \
+	X(LOCAL_UNHANDLED,   "local_unhandled",   "addressed to the gateway but neither a tunnel nor an echo request") \
+	X(TRUNCATED,         "truncated",         "a header runs past the end of the frame") \
+	X(BAD_IP_HEADER,     "bad_ip_header",     "IP version or header length invalid") \
+	X(BAD_IP_CHECKSUM,   "bad_ip_checksum",   "IPv4 header checksum wrong") \
+	X(BAD_IP_LENGTH,     "bad_ip_length",     "IP length larger than the frame or smaller than its header") \
+	X(FRAGMENT,          "fragment",          "outer IP fragment (no reassembly)") \
+	X(BAD_UDP,           "bad_udp",           "UDP length inconsistent with the IP payload") \
+	X(BAD_UDP_CHECKSUM,  "bad_udp_checksum",  "non-zero UDP checksum wrong") \
+	X(BAD_GRE,           "bad_gre_header",    "GRE reserved flags set or version not 0") \
+	X(BAD_GRE_CHECKSUM,  "bad_gre_checksum",  "GRE checksum wrong") \
+	X(BAD_VXLAN,         "bad_vxlan_header",  "VXLAN I flag not set") \
+	X(UNKNOWN_TUNNEL,    "unknown_tunnel",    "no tunnel for this (source, destination, key) or VNI") \
+	X(UNKNOWN_PAYLOAD,   "unknown_payload",   "tunnel payload type this gateway does not carry") \
+	X(ECN_NOT_ECT,       "ecn_ce_not_ect",    "outer CE over a not-ECT inner packet (RFC 6040)") \
+	X(TTL_EXPIRED,       "ttl_expired",       "TTL or hop limit exhausted") \
+	X(NO_ROUTE,          "no_route",          "no route for the inner destination") \
+	X(NO_L2_BINDING,     "no_l2_binding",     "frame on a port or VLAN bound to no L2 tunnel") \
+	X(MTU_EXCEEDED,      "mtu_exceeded",      "packet larger than the output MTU") \
+	X(NO_HEADROOM,       "no_headroom",       "no room in the mbuf to prepend headers") \
+	X(TX_FULL,           "tx_full",           "output queue full") \
+	X(NO_TABLE,          "no_table",          "no forwarding table published yet")
+
+#define TF_DROP_ENUM(e, name, help) TF_DROP_##e,
+enum tf_drop { TF_DROP_LIST(TF_DROP_ENUM) TF_DROP_MAX };
+#undef TF_DROP_ENUM
+
+/* tf_drop_name returns the short name of a reason, tf_drop_help its sentence. */
+const char *tf_drop_name(unsigned int reason);
+const char *tf_drop_help(unsigned int reason);
+
+enum tf_side { TF_SIDE_INNER = 0, TF_SIDE_UNDERLAY = 1 };
+enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2 };
+
+#define TF_TUN_F_SEQ		0x01	/* GRE: send sequence numbers (RFC 2890) */
+#define TF_TUN_F_CSUM		0x02	/* GRE: send the checksum (RFC 2784) */
+#define TF_TUN_F_DSCP_COPY	0x04	/* outer DSCP from the inner header */
+
+/*
+ * tf_tunnel: one tunnel, with its encap template (Ethernet + outer IPv4 +
+ * GRE or UDP/VXLAN, every constant field filled by Go, lengths, IPv4 id and
+ * checksums zero).
+ */
+struct tf_tunnel {
+	uint8_t type;		/* enum tf_tun_type */
+	uint8_t flags;		/* TF_TUN_F_* */
+	uint8_t tos;		/* fixed DSCP << 2 when !DSCP_COPY */
+	uint8_t hdr_len;	/* bytes used in hdr[] */
+	uint16_t slot;		/* counter and sequence slot, stable across tables */
+	uint16_t out_port;	/* underlay port of the next hop */
+	uint16_t l2_port;	/* L2 tunnels: where decapsulated frames go */
+	uint16_t l2_vlan;	/* L2 tunnels: VLAN to tag them with, 0 = none */
+	uint16_t sport_min;	/* UDP source port range: min .. min+span-1 */
+	uint16_t sport_span;
+	uint16_t l4_off;	/* offset of GRE / UDP in hdr[] */
+	uint16_t mtu;		/* output port MTU: the largest outer IP packet */
+	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
+};
+
+/* Decapsulation key: GRE by (remote, local, key), VXLAN by (local, port, VNI). */
+struct tf_decap_key {
+	uint8_t type;		/* enum tf_tun_type */
+	uint8_t has_key;	/* GRE: key field present */
+	uint16_t port;		/* VXLAN: UDP destination port, host order */
+	uint32_t id;		/* GRE key or VNI, host order */
+	uint32_t src;		/* GRE: remote IPv4 (network order); VXLAN: 0 */
+	uint32_t dst;		/* local IPv4 (network order) */
+};
+
+enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2 };
+
+struct tf_route {
+	uint8_t kind;		/* enum tf_route_kind */
+	uint8_t af;		/* 4 or 6 */
+	uint8_t depth;		/* prefix length */
+	uint8_t pad;
+	uint16_t idx;		/* tunnel or next hop index */
+	uint8_t addr[16];	/* prefix, network order (IPv4 in the first 4) */
+};
+
+struct tf_nexthop {
+	uint16_t port;
+	struct rte_ether_addr mac;	/* destination MAC */
+};
+
+/* Per-port view of the gateway, inside a table. */
+struct tf_port {
+	uint8_t side;		/* enum tf_side */
+	uint8_t l2;		/* port is bridged into L2 tunnels */
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	uint16_t nb_addr4;
+	uint32_t addr4[TF_MAX_ADDRS];	/* network order */
+	uint16_t l2_untagged;	/* tunnel index for untagged frames, TF_NO_TUNNEL if none */
+	uint16_t l2_vlan[4096];	/* tunnel index per VLAN id, TF_NO_TUNNEL if none */
+};
+
+struct tf_udp_proto {
+	uint16_t port;		/* host order */
+	uint8_t type;		/* enum tf_tun_type */
+};
+
+/* tf_table: one immutable forwarding snapshot. */
+struct tf_table {
+	uint16_t nb_ports;
+	uint16_t nb_tunnels;
+	uint16_t nb_routes;
+	uint16_t nb_nexthops;
+	uint16_t nb_local4;
+	uint16_t nb_udp;
+	uint32_t local4[TF_MAX_LOCAL];	/* every local IPv4, network order */
+	struct tf_udp_proto udp[TF_MAX_UDP];
+	struct tf_port port[TF_MAX_PORTS];
+	struct tf_tunnel *tunnels;	/* [nb_tunnels] */
+	struct tf_decap_key *keys;	/* [nb_tunnels], input of the decap hash */
+	struct tf_route *routes;	/* [nb_routes] */
+	struct tf_nexthop *nexthops;	/* [nb_nexthops] */
+	struct rte_hash *decap;		/* key -> tunnel index */
+	struct rte_lpm *lpm4;		/* IPv4 routes -> route index */
+	struct rte_lpm6 *lpm6;		/* IPv6 routes -> route index */
+};
+
+/* tf_table_alloc returns a zeroed table with its arrays, or NULL. */
+struct tf_table *tf_table_alloc(uint16_t nb_tunnels, uint16_t nb_routes,
+				uint16_t nb_nexthops);
+/* tf_table_build makes the lookup structures from the arrays; 0 or -errno. */
+int tf_table_build(struct tf_table *t, uint32_t gen);
+void tf_table_free(struct tf_table *t);
+
+struct tf_port_ctr {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t drops;		/* dropped after rx on this port, any reason */
+};
+
+struct tf_tun_ctr {
+	uint64_t encap_pkts, encap_bytes;	/* inner bytes into the tunnel */
+	uint64_t decap_pkts, decap_bytes;	/* inner bytes out of it */
+};
+
+struct tf_counters {
+	uint64_t polls, busy_polls;
+	uint64_t arp_replies, echo_replies, routed;
+	uint64_t drop[TF_DROP_MAX];
+	struct tf_port_ctr port[TF_MAX_PORTS];
+	struct tf_tun_ctr tun[TF_MAX_TUNNELS];
+};
+
+/* Shared by all workers: the published table and state that outlives tables. */
+struct tf_shared {
+	struct tf_table *table;		/* published snapshot, atomic */
+	struct rte_rcu_qsbr *qs;
+	uint32_t gre_seq[TF_MAX_TUNNELS];	/* by slot; atomic increments */
+};
+
+struct tf_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+struct tf_txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[TF_TXBUF];
+};
+
+struct tf_worker {
+	uint32_t quit;			/* raised by Go, atomic */
+	uint32_t idle_us;		/* sleep after an empty poll, 0 = spin */
+	uint16_t id;			/* RCU thread id, 0..TF_MAX_WORKERS-1 */
+	uint16_t burst;
+	uint16_t nb_rxq;
+	uint16_t ip_id;			/* outer IPv4 identification */
+	struct tf_rxq rxq[TF_MAX_PORTS];
+	uint16_t txq[TF_MAX_PORTS];	/* this worker's tx queue on each port */
+	struct tf_shared *sh;
+	uint16_t nb_free;
+	struct rte_mbuf *free[TF_BURST_MAX];
+	struct tf_txbuf tx[TF_MAX_PORTS];
+	struct tf_counters ctr __rte_cache_aligned;
+};
+
+/* tf_shared_new allocates the shared block with its RCU variable; NULL on error. */
+struct tf_shared *tf_shared_new(uint16_t nb_workers);
+void tf_shared_free(struct tf_shared *sh);
+/*
+ * tf_publish installs t and waits until no worker can still read the table it
+ * replaced, which it returns for the caller to free (NULL if none).
+ */
+struct tf_table *tf_publish(struct tf_shared *sh, struct tf_table *t);
+
+/* tf_worker_main is the lcore entry point (rte_eal_remote_launch). */
+int tf_worker_main(void *arg);
+/* tf_worker_stop raises the quit flag of w. */
+void tf_worker_stop(struct tf_worker *w);
+/* tf_worker_reset clears the quit flag before a launch. */
+void tf_worker_reset(struct tf_worker *w);
+
+/*
+ * tf_process_burst runs the packet path over pkts as if received on port
+ * (for tests and fuzzing from the control thread) and flushes tx.
+ */
+void tf_process_burst(struct tf_worker *w, uint16_t port,
+		      struct rte_mbuf **pkts, uint16_t n);
+
+/* Control-path helpers (EAL main lcore). All return 0 or -errno. */
+int tf_port_setup(uint16_t port, uint16_t nb_q, uint16_t nb_rxd, uint16_t nb_txd,
+		  uint16_t mtu, int promisc, struct rte_mempool *mp);
+int tf_eal_init(int argc, char **argv);
+/* tf_port_probe probes devargs (a vdev; NULL for a device EAL probed) and finds its port. */
+int tf_port_probe(const char *devargs, const char *name, uint16_t *port);
+/* tf_port_close closes a stopped port and, with remove, detaches its device. */
+int tf_port_close(uint16_t port, int remove);
+int tf_worker_launch(struct tf_worker *w, unsigned int lcore);
+int tf_errno(void);
+
+#endif /* TF_H */

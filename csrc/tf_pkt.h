@@ -1,0 +1,242 @@
+//go:build ignore
+
+/*
+ * tf_pkt.h - per-packet helpers shared by the protocol files: drop and tx
+ * queues, outer IPv4 validation, TTL, ECN (RFC 6040), checksums, flow hash.
+ * Everything here is static inline: the whole dataplane is one translation
+ * unit (dataplane/csrc.c), so the compiler sees through every call.
+ */
+#ifndef TF_PKT_H
+#define TF_PKT_H
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "tf.h"
+#include "tf_wire.h"
+
+#define TF_ECN_MASK	0x03
+#define TF_ECN_NOT_ECT	0x00
+#define TF_ECN_ECT1	0x01
+#define TF_ECN_ECT0	0x02
+#define TF_ECN_CE	0x03
+
+/* tf_drop frees m at the end of the burst and counts it under reason. */
+static inline void
+tf_drop(struct tf_worker *w, uint16_t in_port, struct rte_mbuf *m, enum tf_drop reason)
+{
+	w->ctr.drop[reason]++;
+	w->ctr.port[in_port].drops++;
+	w->free[w->nb_free++] = m;
+}
+
+static inline void
+tf_tx_flush(struct tf_worker *w, uint16_t port)
+{
+	struct tf_txbuf *b = &w->tx[port];
+	uint16_t sent, i;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(port, w->txq[port], b->m, b->n);
+	w->ctr.port[port].tx_pkts += sent;
+	for (i = sent; i < b->n; i++) {
+		w->ctr.port[port].tx_bytes -= rte_pktmbuf_pkt_len(b->m[i]);
+		w->ctr.drop[TF_DROP_TX_FULL]++;
+	}
+	if (sent < b->n)
+		rte_pktmbuf_free_bulk(&b->m[sent], b->n - sent);
+	b->n = 0;
+}
+
+/* tf_tx queues m on port; it is sent at the end of the burst. */
+static inline void
+tf_tx(struct tf_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct tf_txbuf *b = &w->tx[port];
+
+	w->ctr.port[port].tx_bytes += rte_pktmbuf_pkt_len(m);
+	b->m[b->n++] = m;
+	if (b->n == TF_TXBUF)
+		tf_tx_flush(w, port);
+}
+
+/* RFC 1624 incremental update of a 16-bit one's complement checksum. */
+static inline uint16_t
+tf_csum_update16(uint16_t csum, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~csum + (uint16_t)~old + new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/*
+ * tf_ipv4_check validates the IPv4 header at ip (avail bytes contiguous,
+ * frame_l3 bytes of L3 in the packet) and returns its length or a negative
+ * drop reason.
+ */
+static inline int
+tf_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail, uint32_t frame_l3)
+{
+	uint32_t hl, tot;
+
+	if (avail < sizeof(*ip))
+		return -TF_DROP_TRUNCATED;
+	if ((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)
+		return -TF_DROP_BAD_IP_HEADER;
+	hl = (ip->version_ihl & 0xf) * 4u;
+	if (avail < hl)
+		return -TF_DROP_TRUNCATED;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (tot < hl || tot > frame_l3)
+		return -TF_DROP_BAD_IP_LENGTH;
+	if (rte_raw_cksum(ip, hl) != 0xffff)
+		return -TF_DROP_BAD_IP_CHECKSUM;
+	return (int)hl;
+}
+
+/* tf_trim drops Ethernet padding after an L3 packet of l3_len at l3_off. */
+static inline int
+tf_trim(struct rte_mbuf *m, uint32_t l3_off, uint32_t l3_len)
+{
+	uint32_t extra = rte_pktmbuf_pkt_len(m) - l3_off - l3_len;
+
+	if (extra == 0)
+		return 0;
+	if (rte_pktmbuf_trim(m, extra) == 0)
+		return 0;
+	/* padding spread over segments: only a packet this odd gets a linearize */
+	if (rte_pktmbuf_linearize(m) != 0)
+		return -1;
+	return rte_pktmbuf_trim(m, extra);
+}
+
+static inline uint8_t
+tf_inner_tos(const void *l3, uint16_t ethertype)
+{
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return ((const struct rte_ipv4_hdr *)l3)->type_of_service;
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return (uint8_t)(rte_be_to_cpu_32(((const struct rte_ipv6_hdr *)l3)->vtc_flow) >> 20);
+	return 0;
+}
+
+/*
+ * tf_ecn_decap applies RFC 6040 section 4.2 to the inner header (contiguous,
+ * already validated): returns 0, or -1 when the packet must be dropped
+ * (outer CE over a not-ECT inner packet).
+ */
+static inline int
+tf_ecn_decap(void *l3, uint16_t ethertype, uint8_t outer_tos)
+{
+	uint8_t out = outer_tos & TF_ECN_MASK, in, set;
+
+	if (out == TF_ECN_NOT_ECT || out == TF_ECN_ECT0)
+		return 0;
+	if (ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return 0;
+	in = tf_inner_tos(l3, ethertype) & TF_ECN_MASK;
+	if (in == TF_ECN_NOT_ECT)
+		return out == TF_ECN_CE ? -1 : 0;
+	if (out == TF_ECN_CE)
+		set = TF_ECN_CE;
+	else if (in == TF_ECN_ECT0)	/* outer ECT(1) */
+		set = TF_ECN_ECT1;
+	else
+		return 0;
+	if (set == in)
+		return 0;
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = l3;
+		uint16_t old = *(uint16_t *)ip;
+
+		ip->type_of_service = (ip->type_of_service & ~TF_ECN_MASK) | set;
+		ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old, *(uint16_t *)ip);
+	} else {
+		struct rte_ipv6_hdr *ip6 = l3;
+		uint32_t v = rte_be_to_cpu_32(ip6->vtc_flow);
+
+		v = (v & ~(TF_ECN_MASK << 20)) | ((uint32_t)set << 20);
+		ip6->vtc_flow = rte_cpu_to_be_32(v);
+	}
+	return 0;
+}
+
+/* Outer TOS on encapsulation: DSCP copied or fixed, ECN copied (RFC 6040 4.1, normal mode). */
+static inline uint8_t
+tf_encap_tos(const struct tf_tunnel *tun, uint8_t inner_tos)
+{
+	if (tun->flags & TF_TUN_F_DSCP_COPY)
+		return inner_tos;
+	return tun->tos | (inner_tos & TF_ECN_MASK);
+}
+
+/*
+ * tf_flow_hash hashes the inner flow (L3 addresses and, for unfragmented TCP
+ * and UDP, ports) for ECMP entropy; non-IP frames hash their MAC addresses.
+ */
+static inline uint32_t
+tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t h = 0;
+
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && len >= l3_off + 20) {
+		const struct rte_ipv4_hdr *ip = (const void *)(p + l3_off);
+		uint32_t hl = (ip->version_ihl & 0xf) * 4u;
+
+		h = rte_hash_crc_4byte(ip->src_addr, rte_hash_crc_4byte(ip->dst_addr, ip->next_proto_id));
+		if ((ip->next_proto_id == IPPROTO_UDP || ip->next_proto_id == IPPROTO_TCP) &&
+		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0 &&
+		    len >= l3_off + hl + 4)
+			h = rte_hash_crc_4byte(*(const uint32_t *)(p + l3_off + hl), h);
+		return h;
+	}
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6) && len >= l3_off + 44) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)(p + l3_off);
+
+		h = rte_hash_crc(ip6->src_addr, 32, ip6->proto);
+		if (ip6->proto == IPPROTO_UDP || ip6->proto == IPPROTO_TCP)
+			h = rte_hash_crc_4byte(*(const uint32_t *)(p + l3_off + 40), h);
+		return h;
+	}
+	if (len >= 12)
+		h = rte_hash_crc(p, 12, 0);
+	return h;
+}
+
+static inline int
+tf_is_local4(const struct tf_table *t, uint32_t addr)
+{
+	uint16_t i;
+
+	for (i = 0; i < t->nb_local4; i++)
+		if (t->local4[i] == addr)
+			return 1;
+	return 0;
+}
+
+/* Entry points of the protocol files, called by the classifier in worker.c. */
+static void tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+			 struct rte_mbuf *m, uint32_t ip_hl);
+static void tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			 struct rte_mbuf *m, uint16_t ethertype);
+static void tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+			   struct rte_mbuf *m, uint32_t ip_hl);
+static void tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			   struct rte_mbuf *m);
+static void tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+			  struct rte_mbuf *m, uint16_t ethertype, int outer_tos);
+static void tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		      struct rte_mbuf *m, uint32_t ip_hl);
+static void tf_arp(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		   struct rte_mbuf *m);
+
+#endif /* TF_PKT_H */

@@ -1,0 +1,39 @@
+//go:build ignore
+
+/* tf_wire.h - wire formats DPDK 22.11 does not spell the way we need them. */
+#ifndef TF_WIRE_H
+#define TF_WIRE_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+/*
+ * GRE flags and version word (RFC 2784 section 2, RFC 2890 section 2), the
+ * first 16 bits of the header in network order:
+ *   bit 0 C (checksum present), bit 1 R, bit 2 K (key present, RFC 2890),
+ *   bit 3 S (sequence present, RFC 2890), bit 4 s, bits 5-7 recursion
+ *   (bits 1, 4-5 are RFC 1701's: a receiver discards when set),
+ *   bits 6-12 reserved (ignored on receipt), bits 13-15 version (0).
+ */
+#define TF_GRE_C		0x8000
+#define TF_GRE_K		0x2000
+#define TF_GRE_S		0x1000
+#define TF_GRE_MUST_BE_ZERO	0x4c00	/* bits 1, 4, 5 */
+#define TF_GRE_VER_MASK		0x0007
+
+struct tf_gre_hdr {
+	rte_be16_t flags_ver;	/* TF_GRE_* */
+	rte_be16_t proto;	/* ethertype of the payload */
+} __rte_packed;
+
+/* VXLAN header (RFC 7348 section 5). */
+#define TF_VXLAN_I	0x08	/* first byte: VNI valid */
+
+struct tf_vxlan_hdr {
+	uint8_t flags;		/* TF_VXLAN_I; other bits reserved, ignored on receipt */
+	uint8_t rsvd0[3];
+	rte_be32_t vni_rsvd;	/* VNI << 8, low byte reserved */
+} __rte_packed;
+
+#endif /* TF_WIRE_H */

@@ -1,0 +1,127 @@
+//go:build ignore
+
+/*
+ * vxlan.c - VXLAN over IPv4 (RFC 7348): an L2 tunnel.
+ *
+ * Encap: check the MTU, prepend the template (Ethernet + IPv4 + UDP +
+ * VXLAN), patch lengths, TOS, id, the UDP source port (inner flow hash, for
+ * ECMP entropy; RFC 7348 section 5) and the IPv4 checksum. The UDP checksum
+ * stays zero (section 5: SHOULD be transmitted as zero).
+ * Decap: validate UDP, check the I flag, look the tunnel up by (local,
+ * port, VNI), strip outer headers, tag with the binding's VLAN, send the
+ * inner frame out of the bound inner port.
+ */
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "tf.h"
+#include "tf_pkt.h"
+#include "tf_wire.h"
+
+#define TF_VXLAN_OUTER (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + \
+			sizeof(struct tf_vxlan_hdr))
+
+static void
+tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+	       struct rte_mbuf *m)
+{
+	uint32_t inner_len = rte_pktmbuf_pkt_len(m);
+	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
+	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint8_t tos = 0;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint32_t hash;
+	uint8_t *h;
+
+	if (unlikely(outer_len > tun->mtu))
+		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 1)
+		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
+	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
+	h = (uint8_t *)rte_pktmbuf_prepend(m, tun->hdr_len);
+	if (unlikely(h == NULL))
+		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+	rte_memcpy(h, tun->hdr, tun->hdr_len);
+
+	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
+	ip->type_of_service = tf_encap_tos(tun, tos);
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(h + tun->l4_off);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(*ip)));
+	udp->src_port = rte_cpu_to_be_16(tun->sport_min +
+		(uint16_t)(((uint64_t)hash * tun->sport_span) >> 32));
+
+	w->ctr.tun[tun->slot].encap_pkts++;
+	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_tx(w, tun->out_port, m);
+}
+
+static void
+tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	       struct rte_mbuf *m, uint32_t ip_hl)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	uint32_t l3_len = rte_be_to_cpu_16(ip->total_length);
+	uint32_t off = RTE_ETHER_HDR_LEN + ip_hl;
+	uint32_t hlen = off + sizeof(struct rte_udp_hdr) + sizeof(struct tf_vxlan_hdr);
+	struct tf_decap_key key = { .type = TF_TUN_VXLAN };
+	const struct rte_udp_hdr *udp;
+	const struct tf_vxlan_hdr *vx;
+	const struct tf_tunnel *tun;
+	struct rte_ether_hdr *ieth;
+	uint16_t ulen;
+	uint8_t outer_tos = ip->type_of_service;
+	void *data;
+
+	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, off);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (unlikely(ulen != l3_len - ip_hl))
+		return tf_drop(w, in, m, TF_DROP_BAD_UDP);
+	if (unlikely(ulen < sizeof(*udp) + sizeof(*vx) + RTE_ETHER_HDR_LEN ||
+		     rte_pktmbuf_data_len(m) < hlen + RTE_ETHER_HDR_LEN))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	/* RFC 7348 section 5: a zero checksum is accepted; a non-zero one is verified. */
+	if (udp->dgram_cksum != 0 &&
+	    rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, off) != 0)
+		return tf_drop(w, in, m, TF_DROP_BAD_UDP_CHECKSUM);
+	vx = (const struct tf_vxlan_hdr *)(udp + 1);
+	if (unlikely(!(vx->flags & TF_VXLAN_I)))
+		return tf_drop(w, in, m, TF_DROP_BAD_VXLAN);
+
+	key.port = rte_be_to_cpu_16(udp->dst_port);
+	key.id = rte_be_to_cpu_32(vx->vni_rsvd) >> 8;
+	key.dst = ip->dst_addr;
+	if (rte_hash_lookup_data(t->decap, &key, &data) < 0)
+		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
+	tun = &t->tunnels[(uintptr_t)data];
+
+	rte_pktmbuf_adj(m, (uint16_t)hlen);
+	ieth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	if (tf_ecn_decap(ieth + 1, ieth->ether_type, outer_tos) != 0)
+		return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
+	w->ctr.tun[tun->slot].decap_pkts++;
+	w->ctr.tun[tun->slot].decap_bytes += rte_pktmbuf_pkt_len(m);
+
+	if (tun->l2_vlan != 0) {
+		struct rte_vlan_hdr *vh;
+		uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*vh));
+
+		if (unlikely(p == NULL))
+			return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+		memmove(p, p + sizeof(*vh), 2 * RTE_ETHER_ADDR_LEN);
+		ieth = (struct rte_ether_hdr *)p;
+		vh = (struct rte_vlan_hdr *)(ieth + 1);	/* eth_proto: the old ethertype, in place */
+		vh->vlan_tci = rte_cpu_to_be_16(tun->l2_vlan);
+		ieth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+	}
+	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - (tun->l2_vlan ? 4 : 0) >
+		     t->port[tun->l2_port].mtu))
+		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+	tf_tx(w, tun->l2_port, m);
+}

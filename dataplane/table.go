@@ -1,0 +1,214 @@
+package dataplane
+
+/*
+#include "tf.h"
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"tunfwd/conf"
+)
+
+// ErrTooMany is returned when a configuration exceeds a dataplane limit.
+var ErrTooMany = errors.New("dataplane limit exceeded")
+
+func setMAC(dst *C.struct_rte_ether_addr, m conf.MAC) {
+	for i := range m {
+		dst.addr_bytes[i] = C.uint8_t(m[i])
+	}
+}
+
+// be32 returns an IPv4 address as the uint32 whose memory is network order.
+func be32(a netip.Addr) C.uint32_t {
+	b := a.As4()
+	return C.uint32_t(binary.NativeEndian.Uint32(b[:]))
+}
+
+// buildTable turns cfg into a new C snapshot (call inside Do). ports are
+// the opened ports in cfg order.
+func buildTable(cfg *conf.Config, ports []*Port, gen uint32) (*C.struct_tf_table, error) {
+	byName := map[string]*Port{}
+	for _, p := range ports {
+		byName[p.Name] = p
+	}
+	var hostRoutes []conf.Route // a /32 or /128 for every inner next hop
+	for _, nh := range cfg.Nexthops {
+		if byName[nh.Port].Spec.Side == conf.SideInner {
+			hostRoutes = append(hostRoutes, conf.Route{
+				Prefix: netip.PrefixFrom(nh.IP, nh.IP.BitLen()), Via: nh.IP})
+		}
+	}
+	routes := append(hostRoutes, cfg.Routes...)
+	if len(cfg.Tunnels) > C.TF_MAX_TUNNELS || len(routes) > 0xffff || len(cfg.Nexthops) > 0xffff {
+		return nil, fmt.Errorf("%w: at most %d tunnels", ErrTooMany, C.TF_MAX_TUNNELS)
+	}
+	t := C.tf_table_alloc(C.uint16_t(len(cfg.Tunnels)), C.uint16_t(len(routes)), C.uint16_t(len(cfg.Nexthops)))
+	if t == nil {
+		return nil, errors.New("tf_table_alloc: out of memory")
+	}
+	if err := fillTable(t, cfg, byName, routes); err != nil {
+		C.tf_table_free(t)
+		return nil, err
+	}
+	if ret := C.tf_table_build(t, C.uint32_t(gen)); ret != 0 {
+		C.tf_table_free(t)
+		return nil, cerr("tf_table_build", ret)
+	}
+	return t, nil
+}
+
+func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, routes []conf.Route) error {
+	nlocal := 0
+	for _, p := range byName {
+		if int(p.ID) >= C.TF_MAX_PORTS {
+			return fmt.Errorf("%w: port %s has id %d, at most %d ports", ErrTooMany, p.Name, p.ID, C.TF_MAX_PORTS)
+		}
+		if int(p.ID)+1 > int(t.nb_ports) {
+			t.nb_ports = C.uint16_t(p.ID + 1)
+		}
+		tp := &t.port[p.ID]
+		tp.side = C.TF_SIDE_INNER
+		if p.Spec.Side == conf.SideUnderlay {
+			tp.side = C.TF_SIDE_UNDERLAY
+		}
+		tp.mtu = C.uint16_t(p.Spec.MTU)
+		setMAC(&tp.mac, p.MAC)
+		for _, a := range p.Spec.Addresses {
+			if !a.Addr().Is4() {
+				continue // IPv6 gateway addresses arrive with the IPv6 underlay
+			}
+			if int(tp.nb_addr4) == C.TF_MAX_ADDRS || nlocal == C.TF_MAX_LOCAL {
+				return fmt.Errorf("%w: too many IPv4 addresses on port %s", ErrTooMany, p.Name)
+			}
+			tp.addr4[tp.nb_addr4] = be32(a.Addr())
+			tp.nb_addr4++
+			t.local4[nlocal] = be32(a.Addr())
+			nlocal++
+		}
+	}
+	t.nb_local4 = C.uint16_t(nlocal)
+
+	tunnels := unsafeSlice(t.tunnels, len(cfg.Tunnels))
+	keys := unsafeSlice(t.keys, len(cfg.Tunnels))
+	for i := range cfg.Tunnels {
+		tc := &cfg.Tunnels[i]
+		_, nh := cfg.NexthopByIP(tc.Nexthop)
+		if nh == nil {
+			return fmt.Errorf("tunnel %s: no next hop %s", tc.Name, tc.Nexthop)
+		}
+		out := byName[nh.Port]
+		tpl, err := buildTemplate(tc, nh.MAC, out.MAC)
+		if err != nil {
+			return err
+		}
+		if len(tpl.hdr) > C.TF_HDR_MAX {
+			return fmt.Errorf("tunnel %s: header of %d bytes, at most %d", tc.Name, len(tpl.hdr), C.TF_HDR_MAX)
+		}
+		tun := &tunnels[i]
+		tun.slot = C.uint16_t(i)
+		tun.out_port = C.uint16_t(out.ID)
+		tun.mtu = C.uint16_t(out.Spec.MTU)
+		tun.hdr_len = C.uint8_t(len(tpl.hdr))
+		tun.l4_off = C.uint16_t(tpl.l4Off)
+		for j, b := range tpl.hdr {
+			tun.hdr[j] = C.uint8_t(b)
+		}
+		if tc.DSCP.Copy {
+			tun.flags |= C.TF_TUN_F_DSCP_COPY
+		} else {
+			tun.tos = C.uint8_t(tc.DSCP.Value << 2)
+		}
+		k := &keys[i]
+		k.dst = be32(tc.Local)
+		switch tc.Type {
+		case conf.TunnelGRE:
+			tun._type = C.TF_TUN_GRE
+			if tc.Seq {
+				tun.flags |= C.TF_TUN_F_SEQ
+			}
+			if tc.Checksum {
+				tun.flags |= C.TF_TUN_F_CSUM
+			}
+			k._type = C.TF_TUN_GRE
+			k.src = be32(tc.Remote)
+			if tc.Key != nil {
+				k.has_key = 1
+				k.id = C.uint32_t(*tc.Key)
+			}
+		case conf.TunnelVXLAN:
+			tun._type = C.TF_TUN_VXLAN
+			tun.sport_min = C.uint16_t(tc.SrcPortRange[0])
+			tun.sport_span = C.uint16_t(tc.SrcPortRange[1] - tc.SrcPortRange[0] + 1)
+			if tc.SrcPortRange[1]-tc.SrcPortRange[0]+1 > 0xffff {
+				tun.sport_span = 0xffff
+			}
+			k._type = C.TF_TUN_VXLAN
+			k.port = C.uint16_t(tc.DstPort)
+			k.id = C.uint32_t(tc.VNI)
+			if err := addUDP(t, uint16(tc.DstPort), C.TF_TUN_VXLAN); err != nil {
+				return err
+			}
+		}
+	}
+	for _, b := range cfg.L2 {
+		ti, _ := cfg.Tunnel(b.Tunnel)
+		p := byName[b.Port]
+		tp := &t.port[p.ID]
+		tp.l2 = 1
+		if b.VLAN == 0 {
+			tp.l2_untagged = C.uint16_t(ti)
+		} else {
+			tp.l2_vlan[b.VLAN] = C.uint16_t(ti)
+		}
+		tunnels[ti].l2_port = C.uint16_t(p.ID)
+		tunnels[ti].l2_vlan = C.uint16_t(b.VLAN)
+	}
+
+	nhs := unsafeSlice(t.nexthops, len(cfg.Nexthops))
+	for i, nh := range cfg.Nexthops {
+		nhs[i].port = C.uint16_t(byName[nh.Port].ID)
+		setMAC(&nhs[i].mac, nh.MAC)
+	}
+	rts := unsafeSlice(t.routes, len(routes))
+	for i, r := range routes {
+		rt := &rts[i]
+		rt.depth = C.uint8_t(r.Prefix.Bits())
+		addr := r.Prefix.Addr().AsSlice()
+		for j, b := range addr {
+			rt.addr[j] = C.uint8_t(b)
+		}
+		rt.af = 4
+		if r.Prefix.Addr().Is6() {
+			rt.af = 6
+		}
+		if r.Tunnel != "" {
+			ti, _ := cfg.Tunnel(r.Tunnel)
+			rt.kind = C.TF_RT_TUNNEL
+			rt.idx = C.uint16_t(ti)
+		} else {
+			ni, _ := cfg.NexthopByIP(r.Via)
+			rt.kind = C.TF_RT_NEXTHOP
+			rt.idx = C.uint16_t(ni)
+		}
+	}
+	return nil
+}
+
+func addUDP(t *C.struct_tf_table, port uint16, typ int) error {
+	for i := 0; i < int(t.nb_udp); i++ {
+		if uint16(t.udp[i].port) == port {
+			return nil
+		}
+	}
+	if int(t.nb_udp) == C.TF_MAX_UDP {
+		return fmt.Errorf("%w: at most %d tunnel UDP ports", ErrTooMany, C.TF_MAX_UDP)
+	}
+	t.udp[t.nb_udp] = C.struct_tf_udp_proto{port: C.uint16_t(port), _type: C.uint8_t(typ)}
+	t.nb_udp++
+	return nil
+}

@@ -1,0 +1,107 @@
+package dataplane
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"tunfwd/conf"
+)
+
+// Outer header templates: every constant field of a tunnel's outer headers,
+// built once per tunnel. The worker copies the template in front of a packet
+// and patches lengths, TOS, IPv4 id, checksums, UDP source port and GRE
+// sequence (see csrc/gre.c, csrc/vxlan.c).
+
+const (
+	ethLen      = 14
+	ipv4Len     = 20
+	udpLen      = 8
+	vxlanHdrLen = 8
+
+	greFlagC = 0x8000
+	greFlagK = 0x2000
+	greFlagS = 0x1000
+)
+
+// template is the result of building one tunnel's outer headers.
+type template struct {
+	hdr   []byte
+	l4Off int // offset of GRE or UDP
+}
+
+func ethHeader(dst, src conf.MAC, ethertype uint16) []byte {
+	b := make([]byte, ethLen)
+	copy(b[0:6], dst[:])
+	copy(b[6:12], src[:])
+	binary.BigEndian.PutUint16(b[12:], ethertype)
+	return b
+}
+
+// ipv4Header: total length, id and checksum left zero (patched per packet).
+func ipv4Header(t *conf.Tunnel, proto uint8) []byte {
+	b := make([]byte, ipv4Len)
+	b[0] = 0x45
+	if !t.DSCP.Copy {
+		b[1] = t.DSCP.Value << 2
+	}
+	if t.DF == nil || *t.DF {
+		binary.BigEndian.PutUint16(b[6:], 0x4000)
+	}
+	b[8] = uint8(t.TTL)
+	b[9] = proto
+	l, r := t.Local.As4(), t.Remote.As4()
+	copy(b[12:16], l[:])
+	copy(b[16:20], r[:])
+	return b
+}
+
+// greTemplate: flags word and the optional checksum, key and sequence
+// fields (RFC 2784 section 2.1, RFC 2890 section 2); payload type patched.
+func greTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
+	h := ethHeader(dstMAC, srcMAC, 0x0800)
+	h = append(h, ipv4Header(t, 47)...)
+	var flags uint16
+	if t.Checksum {
+		flags |= greFlagC
+	}
+	if t.Key != nil {
+		flags |= greFlagK
+	}
+	if t.Seq {
+		flags |= greFlagS
+	}
+	g := make([]byte, 4)
+	binary.BigEndian.PutUint16(g, flags)
+	if t.Checksum {
+		g = append(g, 0, 0, 0, 0)
+	}
+	if t.Key != nil {
+		g = binary.BigEndian.AppendUint32(g, *t.Key)
+	}
+	if t.Seq {
+		g = append(g, 0, 0, 0, 0)
+	}
+	return template{hdr: append(h, g...), l4Off: ethLen + ipv4Len}
+}
+
+// vxlanTemplate: UDP with a zero checksum (RFC 7348 section 5) and the VXLAN
+// header with the I flag and the VNI.
+func vxlanTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
+	h := ethHeader(dstMAC, srcMAC, 0x0800)
+	h = append(h, ipv4Header(t, 17)...)
+	u := make([]byte, udpLen+vxlanHdrLen)
+	binary.BigEndian.PutUint16(u[2:], uint16(t.DstPort))
+	u[8] = 0x08
+	binary.BigEndian.PutUint32(u[12:], t.VNI<<8)
+	return template{hdr: append(h, u...), l4Off: ethLen + ipv4Len}
+}
+
+func buildTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) (template, error) {
+	switch t.Type {
+	case conf.TunnelGRE:
+		return greTemplate(t, dstMAC, srcMAC), nil
+	case conf.TunnelVXLAN:
+		return vxlanTemplate(t, dstMAC, srcMAC), nil
+	}
+	return template{}, fmt.Errorf("tunnel %s: type %q has no template", t.Name, t.Type)
+}
