@@ -33,7 +33,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	var raw map[string]toml.Primitive
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw)
 	if err != nil {
-		return nil, Errors{syntaxError(name, err)}
+		return nil, Errors{syntaxError(name, data, err)}
 	}
 	d := &decoder{
 		file:    name,
@@ -61,16 +61,30 @@ func Parse(data []byte, name string) (*Config, error) {
 	return cfg, nil
 }
 
-func syntaxError(name string, err error) *Error {
+func syntaxError(name string, data []byte, err error) *Error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		line := pe.Position.Line
 		if line < 1 {
 			line = 1
 		}
-		return &Error{File: name, Line: line, Key: pe.LastKey, Msg: pe.Message}
+		return &Error{File: name, Line: line, Key: indexLastKey(data, pe), Msg: pe.Message}
 	}
 	return &Error{File: name, Line: 1, Msg: err.Error()}
+}
+
+// indexLastKey gives the key toml names in a syntax error ("tunnel.name",
+// without indices) the array indices it has at the point of the error, by
+// scanning the text before it.
+func indexLastKey(data []byte, pe toml.ParseError) string {
+	if pe.LastKey == "" {
+		return ""
+	}
+	end := min(max(pe.Position.Start, 0), len(data))
+	sc := newScanner(data[:end])
+	sc.document()
+	kp := newScanner([]byte(pe.LastKey))
+	return sc.resolve(kp.keyParts())
 }
 
 func joinParts(k toml.Key) string {
@@ -128,7 +142,17 @@ func (d *decoder) config(raw map[string]toml.Primitive) *Config {
 // tables decodes an array of tables ([[key]]) element by element, so that
 // errors carry the element's index.
 func tables[T any](d *decoder, prim toml.Primitive, key string) []T {
+	// toml decodes a non-table into a map as an empty map without an
+	// error, so look at the raw value first.
+	var raw any
+	_ = d.md.PrimitiveDecode(prim, &raw)
 	var elems []toml.Primitive
+	switch raw.(type) {
+	case []map[string]any, []any: // [[key]] tables, or an inline array
+	default:
+		d.errorf(key, "must be an array of tables: write each one as [[%s]]", key)
+		return nil
+	}
 	if err := d.md.PrimitiveDecode(prim, &elems); err != nil {
 		d.errorf(key, "must be an array of tables: write each one as [[%s]]", key)
 		return nil
@@ -145,7 +169,13 @@ func tables[T any](d *decoder, prim toml.Primitive, key string) []T {
 // table decodes one TOML table into the struct dst points to, one key at a
 // time, so that every unknown key and every type error is named exactly.
 func (d *decoder) table(prim toml.Primitive, key string, dst any) {
+	var raw any
+	_ = d.md.PrimitiveDecode(prim, &raw)
 	var m map[string]toml.Primitive
+	if _, ok := raw.(map[string]any); !ok {
+		d.errorf(key, "must be a table")
+		return
+	}
 	if err := d.md.PrimitiveDecode(prim, &m); err != nil {
 		d.errorf(key, "must be a table")
 		return
@@ -248,6 +278,9 @@ func typeMessage(t reflect.Type, err error) string {
 	} else {
 		msg = tomlPrefix.ReplaceAllString(err.Error(), "")
 		if m := badType.FindStringSubmatch(msg); m != nil {
+			if t.Kind() == reflect.Slice && m[2] != "slice" {
+				return fmt.Sprintf("want %s, got an array holding %s", wantName(t), tomlTypeName(m[1]))
+			}
 			return fmt.Sprintf("want %s, got %s", wantName(t), tomlTypeName(m[1]))
 		}
 	}

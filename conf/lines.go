@@ -92,14 +92,32 @@ type scanner struct {
 }
 
 func indexLines(src []byte) lineIndex {
+	sc := newScanner(src)
+	sc.document()
+	return sc.idx
+}
+
+func newScanner(src []byte) *scanner {
 	sc := &scanner{s: string(src), idx: lineIndex{}, count: map[string]int{}}
 	for i := 0; i < len(sc.s); i++ {
 		if sc.s[i] == '\n' {
 			sc.nl = append(sc.nl, i)
 		}
 	}
-	sc.document()
-	return sc.idx
+	return sc
+}
+
+// resolve gives a dotted key the indices of the latest array-of-tables
+// elements seen so far.
+func (sc *scanner) resolve(parts []string) string {
+	p := ""
+	for _, part := range parts {
+		p = joinKey(p, part)
+		if n, ok := sc.count[p]; ok {
+			p = indexKey(p, n-1)
+		}
+	}
+	return p
 }
 
 func (sc *scanner) lineAt(off int) int { return sort.SearchInts(sc.nl, off) + 1 }

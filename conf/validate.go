@@ -143,7 +143,11 @@ func (ch *checker) dataplane(c *Config) {
 		case w < 0 || w > MaxLcore:
 			ch.errorAt(wk, indexKey(wk, i), "lcore %d out of range 0..%d", w, MaxLcore)
 		case w == c.EAL.MainLcore:
-			ch.errorAt(ch.at(wk, "eal.main_lcore"), indexKey(wk, i), "lcore %d is the main lcore (eal.main_lcore); workers need lcores of their own", w)
+			key, lk := wk, indexKey(wk, i)
+			if !ch.has(wk) {
+				key, lk = "eal.main_lcore", "eal.main_lcore"
+			}
+			ch.errorAt(key, lk, "lcore %d is the main lcore (eal.main_lcore); workers need lcores of their own", w)
 		}
 		if j, ok := seen[w]; ok {
 			ch.errorAt(wk, indexKey(wk, i), "lcore %d listed twice (workers[%d] and workers[%d])", w, j, i)
@@ -154,7 +158,8 @@ func (ch *checker) dataplane(c *Config) {
 	if dp.Mbufs < MinMbufs {
 		ch.errorf("dataplane.mbufs", "%d is too small: at least %d", dp.Mbufs, MinMbufs)
 	}
-	if dp.MbufCache < 0 || dp.MbufCache > MaxMbufCache || float64(dp.MbufCache) > float64(dp.Mbufs)/1.5 {
+	if dp.MbufCache < 0 || dp.MbufCache > MaxMbufCache ||
+		dp.Mbufs >= MinMbufs && float64(dp.MbufCache) > float64(dp.Mbufs)/1.5 {
 		ch.errorf("dataplane.mbuf_cache", "%d: want 0..%d and at most mbufs/1.5 (%d)", dp.MbufCache, MaxMbufCache, int(float64(dp.Mbufs)/1.5))
 	}
 	for _, d := range []struct {
