@@ -87,7 +87,7 @@ func (p *Port) close() error {
 
 // EthStats are the device's own counters (rte_eth_stats).
 type EthStats struct {
-	IPackets, OPackets, IBytes, OBytes uint64
+	IPackets, OPackets, IBytes, OBytes  uint64
 	IMissed, IErrors, OErrors, RxNoMbuf uint64
 }
 

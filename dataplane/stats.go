@@ -143,3 +143,12 @@ func (c *Counters) RxPackets() uint64 {
 	}
 	return rx
 }
+
+// DeviceRx is the total the devices report received (rte_eth_stats ipackets).
+func (c *Counters) DeviceRx() uint64 {
+	var rx uint64
+	for _, p := range c.Ports {
+		rx += p.Eth.IPackets
+	}
+	return rx
+}
