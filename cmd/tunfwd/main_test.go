@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"tunfwd/pktgen"
+)
+
+// These tests run the real binary: EAL in its own process, net_pcap ports.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tunfwd-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "tunfwd")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const e2eConf = `
+[eal]
+file_prefix = "tunfwd-e2e"
+
+[dataplane]
+workers = [1]
+mbufs = 2047
+idle_us = 20
+
+[[port]]
+name = "lan"
+side = "inner"
+vdev = "net_pcap_e2e_lan,rx_pcap={dir}/lan.in.pcap,tx_pcap={dir}/lan.out.pcap"
+mac = "02:00:00:00:01:01"
+addresses = ["10.1.0.1/24"]
+
+[[port]]
+name = "wan"
+side = "underlay"
+vdev = "net_pcap_e2e_wan,rx_pcap={dir}/wan.in.pcap,tx_pcap={dir}/wan.out.pcap"
+mac = "02:00:00:00:02:01"
+addresses = ["192.0.2.1/24"]
+
+[[nexthop]]
+ip = "192.0.2.2"
+mac = "02:00:00:00:02:02"
+port = "wan"
+
+[[tunnel]]
+name = "g1"
+type = "gre"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+key = 7
+
+[[route]]
+prefix = "10.2.0.0/16"
+tunnel = "g1"
+`
+
+func writeConf(t *testing.T, text string) (dir, path string) {
+	dir = t.TempDir()
+	path = filepath.Join(dir, "fwd.toml")
+	require.NoError(t, os.WriteFile(path, []byte(strings.ReplaceAll(text, "{dir}", dir)), 0o644))
+	return dir, path
+}
+
+func writeInputs(t *testing.T, dir string, n int) {
+	hw, _ := net.ParseMAC("02:00:00:00:01:01")
+	f := pktgen.Flow{DstMAC: hw, Src: netip.MustParseAddr("10.1.0.2"), Dst: netip.MustParseAddr("10.2.0.1"),
+		Proto: pktgen.ProtoUDP, SrcPort: 1, DstPort: 2}
+	require.NoError(t, pktgen.WritePcap(filepath.Join(dir, "lan.in.pcap"), pktgen.Mix(n, 4, f, 0)))
+	require.NoError(t, pktgen.WritePcap(filepath.Join(dir, "wan.in.pcap"), nil))
+}
+
+func TestRunIdleExit(t *testing.T) {
+	dir, path := writeConf(t, e2eConf)
+	writeInputs(t, dir, 200)
+	js := filepath.Join(dir, "summary.json")
+	cmd := exec.Command(binary, "--conf", path, "--idle-exit", "300ms", "--stats-json", js)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Run(), out.String())
+	require.Contains(t, out.String(), "tunfwd stopped (idle)")
+
+	var s summary
+	b, err := os.ReadFile(js)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &s))
+	require.Equal(t, s.Mempool.Size, s.Mempool.Available)
+	require.EqualValues(t, 200, s.Tunnels[0].EncapPkts)
+	require.EqualValues(t, 200, s.EncapPkts)
+	frames, err := pktgen.ReadPcap(filepath.Join(dir, "wan.out.pcap"))
+	require.NoError(t, err)
+	require.Len(t, frames, 200, "output flushed and closed at exit")
+}
+
+func TestSignalStops(t *testing.T) {
+	dir, path := writeConf(t, e2eConf)
+	writeInputs(t, dir, 10)
+	cmd := exec.Command(binary, "--conf", path)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "forwarding on") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("did not start:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	sent := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Wait(), out.String())
+	require.Less(t, time.Since(sent), 2*time.Second, "stop within a second or so")
+	require.Contains(t, out.String(), "tunfwd stopped (signal)")
+	require.Contains(t, out.String(), "g1")
+}
+
+// A bad configuration: exit 2, the file, line and key named, and no port
+// touched (net_pcap would have created the tx file at probe).
+func TestBadConfigExits2BeforePorts(t *testing.T) {
+	bad := strings.Replace(e2eConf, `key = 7`, `key = 7
+vni = 5`, 1)
+	dir, path := writeConf(t, bad)
+	writeInputs(t, dir, 1)
+	for _, args := range [][]string{{"--conf", path}, {"check", "--conf", path}} {
+		cmd := exec.Command(binary, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		require.Equal(t, 2, ee.ExitCode())
+		line := strings.Count(bad[:strings.Index(bad, "vni = 5")], "\n") + 1
+		require.Contains(t, stderr.String(), fmt.Sprintf("fwd.toml:%d: tunnel[0].vni", line))
+		_, err = os.Stat(filepath.Join(dir, "wan.out.pcap"))
+		require.True(t, os.IsNotExist(err), "a port was opened")
+	}
+}
+
+func TestCheckGood(t *testing.T) {
+	_, path := writeConf(t, e2eConf)
+	out, err := exec.Command(binary, "check", "--conf", path).CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "ok: 2 ports, 1 tunnels")
+	for _, f := range []string{"../../conf/demo.toml", "../../conf/fwd.toml"} {
+		out, err := exec.Command(binary, "check", "--conf", f).CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+}
+
+func TestUsageExits2(t *testing.T) {
+	err := exec.Command(binary, "--bogus").Run()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, 2, ee.ExitCode())
+}
