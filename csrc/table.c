@@ -146,3 +146,9 @@ tf_publish(struct tf_shared *sh, struct tf_table *t)
 	rte_rcu_qsbr_synchronize(sh->qs, RTE_QSBR_THRID_INVALID);
 	return old;
 }
+
+void
+tf_seq_reset(struct tf_shared *sh, uint16_t slot)
+{
+	__atomic_store_n(&sh->gre_seq[slot], 0, __ATOMIC_RELEASE);
+}

@@ -228,6 +228,8 @@ void tf_shared_free(struct tf_shared *sh);
  * replaced, which it returns for the caller to free (NULL if none).
  */
 struct tf_table *tf_publish(struct tf_shared *sh, struct tf_table *t);
+/* tf_seq_reset restarts a slot's GRE sequence at 0 (a slot given to a new tunnel). */
+void tf_seq_reset(struct tf_shared *sh, uint16_t slot);
 
 /* tf_worker_main is the lcore entry point (rte_eal_remote_launch). */
 int tf_worker_main(void *arg);

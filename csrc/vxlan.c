@@ -38,7 +38,7 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 
 	if (unlikely(outer_len > tun->mtu))
 		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
-	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 1)
+	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
 		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
 	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
 	h = (uint8_t *)rte_pktmbuf_prepend(m, tun->hdr_len);
@@ -59,6 +59,19 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	w->ctr.tun[tun->slot].encap_pkts++;
 	w->ctr.tun[tun->slot].encap_bytes += inner_len;
 	tf_tx(w, tun->out_port, m);
+}
+
+/* tf_inner_l3_short: the inner frame says IPv4 or IPv6 but its fixed header is not all there. */
+static inline int
+tf_inner_l3_short(const struct rte_mbuf *m, uint16_t ethertype)
+{
+	uint32_t avail = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
+
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return avail < sizeof(struct rte_ipv4_hdr);
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return avail < sizeof(struct rte_ipv6_hdr);
+	return 0;
 }
 
 static void
@@ -103,6 +116,9 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 	rte_pktmbuf_adj(m, (uint16_t)hlen);
 	ieth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	/* outer ECT(1) or CE: RFC 6040 reads and may rewrite the inner IP header, so it must be whole */
+	if ((outer_tos & TF_ECN_ECT1) && tf_inner_l3_short(m, ieth->ether_type))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	if (tf_ecn_decap(ieth + 1, ieth->ether_type, outer_tos) != 0)
 		return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
 	w->ctr.tun[tun->slot].decap_pkts++;

@@ -39,11 +39,14 @@ tf_drop_help(unsigned int reason)
 	return reason < TF_DROP_MAX ? tf_drop_helps[reason] : "?";
 }
 
+/* Unicast to the port's MAC; broadcast and multicast only for ARP (no multicast routing). */
 static inline int
 tf_l2_for_us(const struct tf_port *p, const struct rte_ether_hdr *eth)
 {
-	return rte_is_same_ether_addr(&eth->dst_addr, &p->mac) ||
-	       rte_is_multicast_ether_addr(&eth->dst_addr);
+	if (rte_is_same_ether_addr(&eth->dst_addr, &p->mac))
+		return 1;
+	return rte_is_multicast_ether_addr(&eth->dst_addr) &&
+	       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP);
 }
 
 /* Underlay: ARP, and IPv4 to a local address (GRE, VXLAN, echo). */

@@ -36,6 +36,8 @@ type Gateway struct {
 	sh       *C.struct_tf_shared
 	workers  []*worker
 	running  bool
+	slots    *slotMap
+	tunSlots []int // slot of cfg.Tunnels[i]
 }
 
 type worker struct {
@@ -102,10 +104,13 @@ func (g *Gateway) open() error {
 		}
 		g.workers = append(g.workers, &worker{lcore: lc, c: w})
 	}
-	t, err := buildTable(g.cfg, g.Ports, gen)
+	g.slots = newSlotMap()
+	slots := g.slots.assign(g.cfg.Tunnels)
+	t, err := buildTable(g.cfg, g.Ports, slots, gen)
 	if err != nil {
 		return err
 	}
+	g.tunSlots = slots
 	C.tf_publish(g.sh, t) // no worker yet: nothing to wait for, nothing replaced
 	return nil
 }

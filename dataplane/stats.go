@@ -102,7 +102,7 @@ func (g *Gateway) Counters() Counters {
 			c.Ports[i].Drops += uint64(pc.drops)
 		}
 		for i := range c.Tunnels {
-			tc := &k.tun[i]
+			tc := &k.tun[g.tunSlots[i]]
 			c.Tunnels[i].EncapPkts += uint64(tc.encap_pkts)
 			c.Tunnels[i].EncapBytes += uint64(tc.encap_bytes)
 			c.Tunnels[i].DecapPkts += uint64(tc.decap_pkts)
@@ -111,6 +111,13 @@ func (g *Gateway) Counters() Counters {
 	}
 	for i, n := range drops {
 		c.Drops[DropNames[i]] = n
+	}
+	for i := range c.Tunnels {
+		b := g.slots.base[g.tunSlots[i]]
+		c.Tunnels[i].EncapPkts -= b.EncapPkts
+		c.Tunnels[i].EncapBytes -= b.EncapBytes
+		c.Tunnels[i].DecapPkts -= b.DecapPkts
+		c.Tunnels[i].DecapBytes -= b.DecapBytes
 	}
 	Do(func() {
 		for i, p := range g.Ports {

@@ -31,7 +31,8 @@ func be32(a netip.Addr) C.uint32_t {
 
 // buildTable turns cfg into a new C snapshot (call inside Do). ports are
 // the opened ports in cfg order.
-func buildTable(cfg *conf.Config, ports []*Port, gen uint32) (*C.struct_tf_table, error) {
+// slots[i] is the counter and sequence slot of cfg.Tunnels[i].
+func buildTable(cfg *conf.Config, ports []*Port, slots []int, gen uint32) (*C.struct_tf_table, error) {
 	byName := map[string]*Port{}
 	for _, p := range ports {
 		byName[p.Name] = p
@@ -51,7 +52,7 @@ func buildTable(cfg *conf.Config, ports []*Port, gen uint32) (*C.struct_tf_table
 	if t == nil {
 		return nil, errors.New("tf_table_alloc: out of memory")
 	}
-	if err := fillTable(t, cfg, byName, routes); err != nil {
+	if err := fillTable(t, cfg, byName, routes, slots); err != nil {
 		C.tf_table_free(t)
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func buildTable(cfg *conf.Config, ports []*Port, gen uint32) (*C.struct_tf_table
 	return t, nil
 }
 
-func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, routes []conf.Route) error {
+func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, routes []conf.Route, slots []int) error {
 	nlocal := 0
 	for _, p := range byName {
 		if int(p.ID) >= C.TF_MAX_PORTS {
@@ -110,7 +111,7 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 			return fmt.Errorf("tunnel %s: header of %d bytes, at most %d", tc.Name, len(tpl.hdr), C.TF_HDR_MAX)
 		}
 		tun := &tunnels[i]
-		tun.slot = C.uint16_t(i)
+		tun.slot = C.uint16_t(slots[i])
 		tun.out_port = C.uint16_t(out.ID)
 		tun.mtu = C.uint16_t(out.Spec.MTU)
 		tun.hdr_len = C.uint8_t(len(tpl.hdr))
