@@ -84,24 +84,36 @@ type rig struct {
 	t     *testing.T
 	dir   string
 	id    int32
-	extra string // appended to the config
-	conf  string // replaces baseConf when set
+	extra string    // appended to the config
+	conf  string    // replaces baseConf when set
+	ports []rigPort // replaces rigPorts when set
 }
 
 func newRig(t *testing.T) *rig {
 	return &rig{t: t, dir: t.TempDir(), id: rigSeq.Add(1)}
 }
 
-var rigPorts = []struct{ name, side, mac, addr string }{
+// rigPort is one net_pcap port of the rig; keys holds any further TOML
+// lines of its [[port]] table (addresses, mtu).
+type rigPort struct{ name, side, mac, keys string }
+
+var rigPorts = []rigPort{
 	{"inner", "inner", innerMAC, `addresses = ["10.1.0.1/24"]`},
 	{"uplink", "underlay", uplinkMAC, `addresses = ["192.0.2.1/24"]`},
 	{"l2", "inner", l2MAC, ""},
 }
 
+func (r *rig) portList() []rigPort {
+	if r.ports != nil {
+		return r.ports
+	}
+	return rigPorts
+}
+
 func (r *rig) config() string {
 	var b strings.Builder
-	for _, p := range rigPorts {
-		fmt.Fprintf(&b, "[[port]]\nname = %q\nside = %q\nmac = %q\n%s\n", p.name, p.side, p.mac, p.addr)
+	for _, p := range r.portList() {
+		fmt.Fprintf(&b, "[[port]]\nname = %q\nside = %q\nmac = %q\n%s\n", p.name, p.side, p.mac, p.keys)
 		fmt.Fprintf(&b, "vdev = \"net_pcap_t%d_%s,rx_pcap=%s,tx_pcap=%s\"\n\n", r.id, p.name,
 			r.path(p.name, "in"), r.path(p.name, "out"))
 	}
@@ -110,6 +122,15 @@ func (r *rig) config() string {
 		base = r.conf
 	}
 	return strings.Replace(base, "{{ports}}", b.String(), 1) + r.extra
+}
+
+func (r *rig) hasPort(name string) bool {
+	for _, p := range r.portList() {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *rig) path(port, dir string) string {
@@ -139,7 +160,10 @@ func (r *rig) run(in map[string][][]byte) *result {
 	t := r.t
 	t.Helper()
 	total := 0
-	for _, p := range rigPorts {
+	for name := range in {
+		require.True(t, r.hasPort(name), "no rig port %q", name)
+	}
+	for _, p := range r.portList() {
 		require.NoError(t, pktgen.WritePcap(r.path(p.name, "in"), in[p.name]))
 		total += len(in[p.name])
 	}
@@ -162,7 +186,7 @@ func (r *rig) run(in map[string][][]byte) *result {
 	}
 	require.NoError(t, g.Stop())
 	res := &result{out: map[string][][]byte{}, ctr: g.Counters(), pcap: map[string]string{}}
-	for _, p := range rigPorts {
+	for _, p := range r.portList() {
 		frames, err := pktgen.ReadPcap(r.path(p.name, "out"))
 		require.NoError(t, err)
 		res.out[p.name] = frames
