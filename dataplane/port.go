@@ -141,3 +141,36 @@ func (p *Port) xstats() ([]Xstat, error) {
 func (p *Port) resetStats() error {
 	return cerr("rte_eth_stats_reset", C.rte_eth_stats_reset(C.uint16_t(p.ID)))
 }
+
+// PortInfo describes a port as the device reports it.
+type PortInfo struct {
+	Name   string
+	ID     uint16
+	Side   string
+	MAC    string
+	Driver string
+	Link   string // rte_eth_link_to_str
+	MTU    int
+}
+
+// PortInfo reports each port's device, MAC and link state.
+func (g *Gateway) PortInfo() []PortInfo {
+	var out []PortInfo
+	Do(func() {
+		for _, p := range g.Ports {
+			pi := PortInfo{Name: p.Name, ID: p.ID, Side: p.Spec.Side, MAC: p.MAC.String(), MTU: p.Spec.MTU}
+			var info C.struct_rte_eth_dev_info
+			if C.rte_eth_dev_info_get(C.uint16_t(p.ID), &info) == 0 {
+				pi.Driver = C.GoString(info.driver_name)
+			}
+			var link C.struct_rte_eth_link
+			var buf [C.RTE_ETH_LINK_MAX_STR_LEN]C.char
+			if C.rte_eth_link_get_nowait(C.uint16_t(p.ID), &link) == 0 &&
+				C.rte_eth_link_to_str(&buf[0], C.size_t(len(buf)), &link) > 0 {
+				pi.Link = C.GoString(&buf[0])
+			}
+			out = append(out, pi)
+		}
+	})
+	return out
+}

@@ -117,6 +117,9 @@ func serve(cfg *conf.Config, opts runOpts, out io.Writer) error {
 	if err := g.Start(); err != nil {
 		return err
 	}
+	for _, p := range g.PortInfo() {
+		fmt.Fprintf(out, "port %d %-10s %-8s %s %s mtu %d, %s\n", p.ID, p.Name, p.Side, p.Driver, p.MAC, p.MTU, p.Link)
+	}
 	fmt.Fprintf(out, "tunfwd: forwarding on %d ports with %d workers (lcores %v)\n",
 		len(g.Ports), len(cfg.Dataplane.Workers), cfg.Dataplane.Workers)
 	reason := wait(ctx, g, opts, out)
