@@ -31,3 +31,17 @@ demo: deps
 
 clean:
 	rm -rf build
+
+# The benchmark driver (issue 6, bench/): tunfwd against dpdk-testpmd io and
+# Open vSwitch on net_pcap infinite_rx -> net_null, one worker lcore; prints the
+# table and writes build/bench/results.{json,md} and ratios.png. Reserves 2 MB
+# hugepages when none are free (else --no-huge). Needs root.
+# BENCH_FLAGS: e.g. -both, -quick, -seconds 10s, -points gre-encap.
+BENCH_FLAGS ?=
+.PHONY: bench
+bench: deps
+	@bash scripts/bench-deps.sh
+	$(GO) build -o build/bin/ ./cmd/...
+	@free=$$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0); \
+	[ "$$free" -ge 300 ] || bash scripts/hugepages.sh 512 || echo "bench: no hugepages: measuring with --no-huge"
+	$(GO) run ./bench $(BENCH_FLAGS)

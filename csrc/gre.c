@@ -58,6 +58,7 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	}
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 
+	tf_note(w, TF_ACT_ENCAP, tun->slot);
 	w->ctr.tun[tun->slot].encap_pkts++;
 	w->ctr.tun[tun->slot].encap_bytes += inner_len;
 	tf_tx(w, tun->out_port, m);
@@ -116,6 +117,7 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	rte_pktmbuf_adj(m, (uint16_t)(off + glen - RTE_ETHER_HDR_LEN));
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = proto;
 
+	tf_note(w, TF_ACT_DECAP, tun->slot);
 	w->ctr.tun[tun->slot].decap_pkts++;
 	w->ctr.tun[tun->slot].decap_bytes += rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	tf_l3_forward(w, t, in, m, proto, outer_tos);

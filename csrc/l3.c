@@ -89,6 +89,8 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 		rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
 		eth->ether_type = ethertype;
+		if (unlikely(w->tr != NULL) && w->tr->action != TF_ACT_DECAP)
+			w->tr->action = TF_ACT_ROUTE;	/* a decapsulated packet stays "decap" */
 		w->ctr.routed++;
 		tf_tx(w, nh->port, m);
 	}
@@ -132,6 +134,7 @@ tf_arp(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mb
 	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
 	rte_ether_addr_copy(&p->mac, &arp->arp_data.arp_sha);
 	arp->arp_data.arp_sip = tip;
+	tf_note(w, TF_ACT_REPLY, TF_NO_TUNNEL);
 	w->ctr.arp_replies++;
 	tf_tx(w, in, m);
 }
@@ -176,6 +179,7 @@ tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(&t->port[in].mac, &eth->src_addr);
+	tf_note(w, TF_ACT_REPLY, TF_NO_TUNNEL);
 	w->ctr.echo_replies++;
 	tf_tx(w, in, m);
 }

@@ -5,6 +5,7 @@
  * structures made here), the shared block and RCU publication.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_hash.h>
@@ -44,6 +45,31 @@ tf_table_alloc(uint16_t nb_tunnels, uint16_t nb_routes, uint16_t nb_nexthops)
 	return t;
 }
 
+/* tf_route_add adds route i to its LPM; 0 or -errno. */
+static int
+tf_route_add(struct tf_table *t, const struct tf_route *r, uint32_t i)
+{
+	uint8_t half[16] = { 0 };
+	uint32_t a4;
+	int ret;
+
+	if (r->depth > 0) {
+		if (r->af == 4) {
+			memcpy(&a4, r->addr, sizeof(a4));	/* addr is at offset 6: unaligned */
+			return rte_lpm_add(t->lpm4, rte_be_to_cpu_32(a4), r->depth, i);
+		}
+		return rte_lpm6_add(t->lpm6, r->addr, r->depth, i);
+	}
+	/* LPM takes depths from 1: a default route is its two halves */
+	if (r->af == 4) {
+		ret = rte_lpm_add(t->lpm4, 0, 1, i);
+		return ret < 0 ? ret : rte_lpm_add(t->lpm4, 0x80000000u, 1, i);
+	}
+	ret = rte_lpm6_add(t->lpm6, half, 1, i);
+	half[0] = 0x80;
+	return ret < 0 ? ret : rte_lpm6_add(t->lpm6, half, 1, i);
+}
+
 int
 tf_table_build(struct tf_table *t, uint32_t gen)
 {
@@ -55,16 +81,29 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
+	/* +1: a default route takes two rules */
 	struct rte_lpm_config lc = {
-		.max_rules = RTE_MAX(16u, t->nb_routes),
+		.max_rules = RTE_MAX(16u, t->nb_routes + 1u),
 		.number_tbl8s = 256,
 	};
 	struct rte_lpm6_config lc6 = {
-		.max_rules = RTE_MAX(16u, t->nb_routes),
+		.max_rules = RTE_MAX(16u, t->nb_routes + 1u),
 		.number_tbl8s = 1024,
 	};
-	uint16_t i;
+	uint32_t i, n8 = 0, n8_6 = 0, pass;
 	int ret;
+
+	/* a route longer than /24 needs a tbl8 group (IPv6: one per 8 bits past 24) */
+	for (i = 0; i < t->nb_routes; i++) {
+		uint8_t d = t->routes[i].depth;
+
+		if (t->routes[i].af == 4)
+			n8 += d > 24;
+		else if (d > 24)
+			n8_6 += (d - 24 + 7) / 8u;
+	}
+	lc.number_tbl8s = RTE_MAX(lc.number_tbl8s, n8);
+	lc6.number_tbl8s = RTE_MAX(lc6.number_tbl8s, n8_6);
 
 	snprintf(name, sizeof(name), "tf_decap_%u", gen);
 	t->decap = rte_hash_create(&hp);
@@ -83,17 +122,15 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 	t->lpm6 = rte_lpm6_create(name, SOCKET_ID_ANY, &lc6);
 	if (t->lpm6 == NULL)
 		return -rte_errno;
-	for (i = 0; i < t->nb_routes; i++) {
-		const struct tf_route *r = &t->routes[i];
-
-		if (r->af == 4)
-			ret = rte_lpm_add(t->lpm4,
-					  rte_be_to_cpu_32(*(const uint32_t *)r->addr), r->depth, i);
-		else
-			ret = rte_lpm6_add(t->lpm6, r->addr, r->depth, i);
-		if (ret < 0)
-			return ret;
-	}
+	/* default routes first: a /1 of the config then replaces its half */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < t->nb_routes; i++) {
+			if ((t->routes[i].depth == 0) != (pass == 0))
+				continue;
+			ret = tf_route_add(t, &t->routes[i], i);
+			if (ret < 0)
+				return ret;
+		}
 	return 0;
 }
 
@@ -151,4 +188,10 @@ void
 tf_seq_reset(struct tf_shared *sh, uint16_t slot)
 {
 	__atomic_store_n(&sh->gre_seq[slot], 0, __ATOMIC_RELEASE);
+}
+
+void
+tf_quiesce(struct tf_shared *sh)
+{
+	rte_rcu_qsbr_synchronize(sh->qs, RTE_QSBR_THRID_INVALID);
 }

@@ -32,6 +32,7 @@
 #define TF_TXBUF	64
 #define TF_HDR_MAX	96	/* bytes of an encap template */
 #define TF_NO_TUNNEL	0xffff
+#define TF_NO_PORT	0xffff	/* l2_port of a VXLAN tunnel no [[l2]] binds */
 
 /*
  * Drop reasons, declared once: the C enum, and through tf_drop_name() the
@@ -194,6 +195,49 @@ struct tf_shared {
 	uint32_t gre_seq[TF_MAX_TUNNELS];	/* by slot; atomic increments */
 };
 
+struct tf_worker;
+
+/*
+ * Tap: a worker copies the packets it receives on tapped ports, with what it
+ * did with each, into a single-producer ring that Go drains (trace and
+ * capture). Off, it costs one predictable branch per packet.
+ */
+#define TF_TAP_SLOTS	512
+#define TF_TAP_SNAP	2048
+
+enum tf_action {
+	TF_ACT_NONE = 0, TF_ACT_ENCAP, TF_ACT_DECAP, TF_ACT_ROUTE, TF_ACT_REPLY, TF_ACT_DROP,
+};
+
+struct tf_tap_rec {
+	uint64_t tsc;
+	uint32_t pkt_len;	/* as received */
+	uint16_t cap_len;	/* bytes in data[] */
+	uint16_t in_port;
+	uint16_t out_port;	/* 0xffff: none */
+	uint16_t tunnel;	/* slot, TF_NO_TUNNEL: none */
+	uint8_t action;		/* enum tf_action: the last step taken */
+	uint8_t reason;		/* enum tf_drop when action is DROP */
+	uint8_t data[TF_TAP_SNAP];
+};
+
+struct tf_tap {
+	uint32_t port_mask;	/* ports tapped, bit per port id (Go writes before left) */
+	uint32_t left;		/* records still wanted; 0 = off (Go arms, worker counts down) */
+	uint32_t head;		/* records written (worker, release) */
+	uint32_t tail;		/* records consumed (Go, release) */
+	struct tf_tap_rec *recs;	/* [TF_TAP_SLOTS] */
+};
+
+/* tf_tap_arm starts tapping n packets of the ports in mask; 0 on success. */
+int tf_tap_arm(struct tf_worker *w, uint32_t mask, uint32_t n);
+/* tf_tap_disarm stops tapping (records already written stay readable). */
+void tf_tap_disarm(struct tf_worker *w);
+/* tf_tap_head returns the worker's record count (acquire). */
+uint32_t tf_tap_head(struct tf_worker *w);
+/* tf_tap_consume marks records up to tail read. */
+void tf_tap_consume(struct tf_worker *w, uint32_t tail);
+
 struct tf_rxq {
 	uint16_t port;
 	uint16_t queue;
@@ -217,6 +261,8 @@ struct tf_worker {
 	uint16_t nb_free;
 	struct rte_mbuf *free[TF_BURST_MAX];
 	struct tf_txbuf tx[TF_MAX_PORTS];
+	struct tf_tap_rec *tr;		/* the record of the packet in hand, when tapped */
+	struct tf_tap tap;
 	struct tf_counters ctr __rte_cache_aligned;
 };
 
@@ -228,6 +274,8 @@ void tf_shared_free(struct tf_shared *sh);
  * replaced, which it returns for the caller to free (NULL if none).
  */
 struct tf_table *tf_publish(struct tf_shared *sh, struct tf_table *t);
+/* tf_quiesce waits until every online worker has finished the loop iteration in hand. */
+void tf_quiesce(struct tf_shared *sh);
 /* tf_seq_reset restarts a slot's GRE sequence at 0 (a slot given to a new tunnel). */
 void tf_seq_reset(struct tf_shared *sh, uint16_t slot);
 

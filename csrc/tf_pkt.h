@@ -24,10 +24,24 @@
 #define TF_ECN_ECT0	0x02
 #define TF_ECN_CE	0x03
 
+/* tf_note records a step of the packet in hand when it is being traced. */
+static inline void
+tf_note(struct tf_worker *w, enum tf_action act, uint16_t slot)
+{
+	if (unlikely(w->tr != NULL)) {
+		w->tr->action = act;
+		w->tr->tunnel = slot;
+	}
+}
+
 /* tf_drop frees m at the end of the burst and counts it under reason. */
 static inline void
 tf_drop(struct tf_worker *w, uint16_t in_port, struct rte_mbuf *m, enum tf_drop reason)
 {
+	if (unlikely(w->tr != NULL)) {
+		w->tr->action = TF_ACT_DROP;
+		w->tr->reason = reason;
+	}
 	w->ctr.drop[reason]++;
 	w->ctr.port[in_port].drops++;
 	w->free[w->nb_free++] = m;
@@ -58,6 +72,8 @@ tf_tx(struct tf_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct tf_txbuf *b = &w->tx[port];
 
+	if (unlikely(w->tr != NULL))
+		w->tr->out_port = port;
 	w->ctr.port[port].tx_bytes += rte_pktmbuf_pkt_len(m);
 	b->m[b->n++] = m;
 	if (b->n == TF_TXBUF)
@@ -105,15 +121,31 @@ static inline int
 tf_trim(struct rte_mbuf *m, uint32_t l3_off, uint32_t l3_len)
 {
 	uint32_t extra = rte_pktmbuf_pkt_len(m) - l3_off - l3_len;
+	uint32_t keep = l3_off + l3_len;
+	struct rte_mbuf *s = m;
+	uint16_t segs = 1;
 
 	if (extra == 0)
 		return 0;
 	if (rte_pktmbuf_trim(m, extra) == 0)
 		return 0;
-	/* padding spread over segments: only a packet this odd gets a linearize */
-	if (rte_pktmbuf_linearize(m) != 0)
+	/*
+	 * padding spread over segments: cut the chain where the packet ends
+	 * (linearize would need the whole chain to fit the first segment)
+	 */
+	while (keep > s->data_len && s->next != NULL) {
+		keep -= s->data_len;
+		s = s->next;
+		segs++;
+	}
+	if (keep > s->data_len)
 		return -1;
-	return rte_pktmbuf_trim(m, extra);
+	rte_pktmbuf_free(s->next);
+	s->next = NULL;
+	s->data_len = (uint16_t)keep;
+	m->nb_segs = segs;
+	m->pkt_len = l3_off + l3_len;
+	return 0;
 }
 
 static inline uint8_t

@@ -56,6 +56,7 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	udp->src_port = rte_cpu_to_be_16(tun->sport_min +
 		(uint16_t)(((uint64_t)hash * tun->sport_span) >> 32));
 
+	tf_note(w, TF_ACT_ENCAP, tun->slot);
 	w->ctr.tun[tun->slot].encap_pkts++;
 	w->ctr.tun[tun->slot].encap_bytes += inner_len;
 	tf_tx(w, tun->out_port, m);
@@ -113,6 +114,9 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (rte_hash_lookup_data(t->decap, &key, &data) < 0)
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	tun = &t->tunnels[(uintptr_t)data];
+	/* an unbound tunnel has nowhere to deliver: not port 0 by default */
+	if (unlikely(tun->l2_port >= TF_MAX_PORTS))
+		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 
 	rte_pktmbuf_adj(m, (uint16_t)hlen);
 	ieth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -121,6 +125,7 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	if (tf_ecn_decap(ieth + 1, ieth->ether_type, outer_tos) != 0)
 		return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
+	tf_note(w, TF_ACT_DECAP, tun->slot);
 	w->ctr.tun[tun->slot].decap_pkts++;
 	w->ctr.tun[tun->slot].decap_bytes += rte_pktmbuf_pkt_len(m);
 

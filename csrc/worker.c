@@ -171,6 +171,40 @@ tf_flush_all(struct tf_worker *w, const struct tf_table *t)
 	}
 }
 
+/* tf_tap_begin takes a record for m if its port is tapped and the ring has room. */
+static void
+tf_tap_begin(struct tf_worker *w, uint16_t in, struct rte_mbuf *m)
+{
+	struct tf_tap *tap = &w->tap;
+	struct tf_tap_rec *r;
+	uint32_t left = __atomic_load_n(&tap->left, __ATOMIC_ACQUIRE);
+
+	if (left == 0 || !(tap->port_mask & (1u << in)) ||
+	    tap->head - __atomic_load_n(&tap->tail, __ATOMIC_ACQUIRE) >= TF_TAP_SLOTS)
+		return;
+	/* Go may disarm concurrently: only the worker decrements, Go only zeroes */
+	if (!__atomic_compare_exchange_n(&tap->left, &left, left - 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	r = &tap->recs[tap->head % TF_TAP_SLOTS];
+	r->tsc = rte_rdtsc();
+	r->pkt_len = rte_pktmbuf_pkt_len(m);
+	r->cap_len = (uint16_t)RTE_MIN(r->pkt_len, (uint32_t)TF_TAP_SNAP);
+	r->in_port = in;
+	r->out_port = 0xffff;
+	r->tunnel = TF_NO_TUNNEL;
+	r->action = TF_ACT_NONE;
+	r->reason = 0;
+	{
+		/* rte_pktmbuf_read returns a pointer into m when the bytes are contiguous */
+		const void *p = rte_pktmbuf_read(m, 0, r->cap_len, r->data);
+
+		if (p != NULL && p != r->data)
+			rte_memcpy(r->data, p, r->cap_len);
+	}
+	w->tr = r;
+}
+
 static void
 tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	 struct rte_mbuf **pkts, uint16_t n)
@@ -185,10 +219,16 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		pc->rx_bytes += rte_pktmbuf_pkt_len(m);
+		if (unlikely(__atomic_load_n(&w->tap.left, __ATOMIC_RELAXED) != 0))
+			tf_tap_begin(w, in, m);
 		if (t->port[in].side == TF_SIDE_UNDERLAY)
 			tf_rx_underlay(w, t, in, m);
 		else
 			tf_rx_inner(w, t, in, m);
+		if (unlikely(w->tr != NULL)) {
+			w->tr = NULL;
+			__atomic_store_n(&w->tap.head, w->tap.head + 1, __ATOMIC_RELEASE);
+		}
 	}
 }
 
@@ -202,8 +242,15 @@ tf_process_burst(struct tf_worker *w, uint16_t port, struct rte_mbuf **pkts, uin
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
-	tf_burst(w, t, port, pkts, n);
-	tf_flush_all(w, t);
+	/* w->free holds TF_BURST_MAX drops: a longer burst would overrun it */
+	while (n > 0) {
+		uint16_t k = RTE_MIN(n, (uint16_t)TF_BURST_MAX);
+
+		tf_burst(w, t, port, pkts, k);
+		tf_flush_all(w, t);
+		pkts += k;
+		n -= k;
+	}
 }
 
 int
@@ -259,4 +306,35 @@ void
 tf_worker_reset(struct tf_worker *w)
 {
 	__atomic_store_n(&w->quit, 0, __ATOMIC_RELEASE);
+}
+
+int
+tf_tap_arm(struct tf_worker *w, uint32_t mask, uint32_t n)
+{
+	if (w->tap.recs == NULL) {
+		w->tap.recs = rte_zmalloc("tf_tap", sizeof(struct tf_tap_rec) * TF_TAP_SLOTS, 64);
+		if (w->tap.recs == NULL)
+			return -ENOMEM;
+	}
+	__atomic_store_n(&w->tap.port_mask, mask, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->tap.left, n, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void
+tf_tap_disarm(struct tf_worker *w)
+{
+	__atomic_store_n(&w->tap.left, 0, __ATOMIC_RELEASE);
+}
+
+uint32_t
+tf_tap_head(struct tf_worker *w)
+{
+	return __atomic_load_n(&w->tap.head, __ATOMIC_ACQUIRE);
+}
+
+void
+tf_tap_consume(struct tf_worker *w, uint32_t tail)
+{
+	__atomic_store_n(&w->tap.tail, tail, __ATOMIC_RELEASE);
 }

@@ -29,18 +29,23 @@ type slotMap struct {
 func newSlotMap() *slotMap { return &slotMap{byName: map[string]int{}} }
 
 // assign returns the slots of ts: existing names keep theirs; names gone
-// are freed; new names take a free slot.
+// are freed; new names take a free slot. A slot freed here is reusable
+// only from the next call on: until the table that drops its tunnel is
+// published and its grace period over, workers still count into it and
+// advance its GRE sequence.
 func (m *slotMap) assign(ts []conf.Tunnel) []int {
 	keep := map[string]bool{}
 	for _, t := range ts {
 		keep[t.Name+"/"+t.Type] = true
 	}
+	var freed []int
 	for k, s := range m.byName {
 		if !keep[k] {
 			delete(m.byName, k)
-			m.free = append(m.free, s)
+			freed = append(freed, s)
 		}
 	}
+	defer func() { m.free = append(m.free, freed...) }()
 	slots := make([]int, len(ts))
 	for i, t := range ts {
 		k := t.Name + "/" + t.Type
@@ -65,6 +70,8 @@ func (m *slotMap) assign(ts []conf.Tunnel) []int {
 // tunnel is lost and no counter of a tunnel that stays resets. On error
 // nothing changed.
 func (g *Gateway) Apply(cfg *conf.Config) (err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if err := sameShape(g.cfg, cfg); err != nil {
 		return err
 	}

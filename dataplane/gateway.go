@@ -12,6 +12,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -29,15 +30,19 @@ var gens atomic.Uint32 // unique names for pools and tables within the process
 // Gateway is the live dataplane built from one configuration: a mempool,
 // the ports, the published table and one worker per configured lcore.
 type Gateway struct {
-	cfg      *conf.Config
-	pool     *C.struct_rte_mempool
-	poolSize int
-	Ports    []*Port
-	sh       *C.struct_tf_shared
-	workers  []*worker
-	running  bool
-	slots    *slotMap
-	tunSlots []int // slot of cfg.Tunnels[i]
+	cfg         *conf.Config
+	pool        *C.struct_rte_mempool
+	poolSize    int
+	Ports       []*Port
+	sh          *C.struct_tf_shared
+	workers     []*worker
+	running     bool
+	mu          sync.Mutex // guards cfg, slots, tunSlots, base against Apply and clears
+	slots       *slotMap
+	tunSlots    []int // slot of cfg.Tunnels[i]
+	base        baseline
+	closedAvail int
+	tap         tapState
 }
 
 type worker struct {
@@ -175,6 +180,7 @@ func (g *Gateway) Close() error {
 		}
 		g.Ports = nil
 		for _, w := range g.workers {
+			C.rte_free(unsafe.Pointer(w.c.tap.recs))
 			C.rte_free(unsafe.Pointer(w.c))
 		}
 		g.workers = nil
@@ -184,6 +190,12 @@ func (g *Gateway) Close() error {
 			g.sh = nil
 		}
 		if g.pool != nil {
+			// only now, with the ports closed, is every mbuf back: a PMD may
+			// hold some until close (net_pcap infinite_rx keeps its replay ring)
+			g.closedAvail = int(C.rte_mempool_avail_count(g.pool))
+			if g.closedAvail != g.poolSize && err == nil {
+				err = fmt.Errorf("%w: %d of %d mbufs back in the pool", ErrMbufLeak, g.closedAvail, g.poolSize)
+			}
 			C.rte_mempool_free(g.pool)
 			g.pool = nil
 		}
@@ -191,11 +203,22 @@ func (g *Gateway) Close() error {
 	return err
 }
 
+// ErrMbufLeak is returned by Close when mbufs are missing from the pool
+// after every port and worker has let go of them.
+var ErrMbufLeak = errors.New("mbuf leak")
+
+// ClosedPool returns the mbufs free when Close released the pool, and its size.
+func (g *Gateway) ClosedPool() (avail, size int) { return g.closedAvail, g.poolSize }
+
 // Running reports whether the workers run.
 func (g *Gateway) Running() bool { return g.running }
 
-// Config returns the configuration the gateway runs.
-func (g *Gateway) Config() *conf.Config { return g.cfg }
+// Config returns the configuration the gateway runs (do not modify it).
+func (g *Gateway) Config() *conf.Config {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cfg
+}
 
 // PoolAvail returns the mbufs free in the pool (per-lcore caches included)
 // and the pool size: equal when no mbuf leaked.

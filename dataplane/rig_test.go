@@ -157,6 +157,15 @@ func (res *result) tunnel(name string) TunnelCounters {
 
 // run feeds in (frames by port name) through a fresh gateway.
 func (r *rig) run(in map[string][][]byte) *result {
+	r.t.Helper()
+	g, total := r.open(in)
+	defer g.Close()
+	require.NoError(r.t, g.Start())
+	return r.finish(g, total)
+}
+
+// open writes the inputs and builds the gateway, not yet started.
+func (r *rig) open(in map[string][][]byte) (*Gateway, int) {
 	t := r.t
 	t.Helper()
 	total := 0
@@ -171,8 +180,14 @@ func (r *rig) run(in map[string][][]byte) *result {
 	require.NoError(t, err)
 	g, err := New(cfg)
 	require.NoError(t, err)
-	defer g.Close()
-	require.NoError(t, g.Start())
+	return g, total
+}
+
+// finish waits until the started gateway g has received total packets,
+// stops it, reads the outputs and checks the invariants.
+func (r *rig) finish(g *Gateway, total int) *result {
+	t := r.t
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c := g.Counters()

@@ -5,7 +5,10 @@ package dataplane
 */
 import "C"
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Drop reasons as the C dataplane declares them (TF_DROP_LIST in csrc/tf.h).
 var (
@@ -72,60 +75,137 @@ func (c *Counters) Dropped() uint64 {
 	return n
 }
 
-// Counters sums the workers' counters (plain loads of C memory that the
-// workers write: a live read may be a few packets behind, never torn) and
-// reads each device's stats.
-func (g *Gateway) Counters() Counters {
-	c := Counters{Drops: map[string]uint64{}}
-	drops := make([]uint64, C.TF_DROP_MAX)
-	c.Ports = make([]PortCounters, len(g.Ports))
-	c.Tunnels = make([]TunnelCounters, len(g.cfg.Tunnels))
-	for i, t := range g.cfg.Tunnels {
-		c.Tunnels[i] = TunnelCounters{Name: t.Name, Type: t.Type}
-	}
+// baseline holds the raw totals at the last clear, subtracted from reads.
+type baseline struct {
+	polls, busy, arp, echo, routed uint64
+	drops                          [C.TF_DROP_MAX]uint64
+	ports                          [C.TF_MAX_PORTS]PortCounters // by port id
+}
+
+// raw sums every worker's counter block (plain loads of C memory that the
+// workers write: a live read may be a few packets behind, never torn).
+func (g *Gateway) raw() (b baseline) {
 	for _, w := range g.workers {
 		k := &w.c.ctr
-		c.Polls += uint64(k.polls)
-		c.BusyPolls += uint64(k.busy_polls)
-		c.ARPReplies += uint64(k.arp_replies)
-		c.EchoReplies += uint64(k.echo_replies)
-		c.Routed += uint64(k.routed)
-		for i := range drops {
-			drops[i] += uint64(k.drop[i])
+		b.polls += uint64(k.polls)
+		b.busy += uint64(k.busy_polls)
+		b.arp += uint64(k.arp_replies)
+		b.echo += uint64(k.echo_replies)
+		b.routed += uint64(k.routed)
+		for i := range b.drops {
+			b.drops[i] += uint64(k.drop[i])
 		}
-		for i, p := range g.Ports {
-			pc := &k.port[p.ID]
-			c.Ports[i].RxPkts += uint64(pc.rx_pkts)
-			c.Ports[i].RxBytes += uint64(pc.rx_bytes)
-			c.Ports[i].TxPkts += uint64(pc.tx_pkts)
-			c.Ports[i].TxBytes += uint64(pc.tx_bytes)
-			c.Ports[i].Drops += uint64(pc.drops)
-		}
-		for i := range c.Tunnels {
-			tc := &k.tun[g.tunSlots[i]]
-			c.Tunnels[i].EncapPkts += uint64(tc.encap_pkts)
-			c.Tunnels[i].EncapBytes += uint64(tc.encap_bytes)
-			c.Tunnels[i].DecapPkts += uint64(tc.decap_pkts)
-			c.Tunnels[i].DecapBytes += uint64(tc.decap_bytes)
+		for _, p := range g.Ports {
+			pc, bp := &k.port[p.ID], &b.ports[p.ID]
+			bp.RxPkts += uint64(pc.rx_pkts)
+			bp.RxBytes += uint64(pc.rx_bytes)
+			bp.TxPkts += uint64(pc.tx_pkts)
+			bp.TxBytes += uint64(pc.tx_bytes)
+			bp.Drops += uint64(pc.drops)
 		}
 	}
-	for i, n := range drops {
-		c.Drops[DropNames[i]] = n
+	return b
+}
+
+func subPort(a, b PortCounters) PortCounters {
+	return PortCounters{RxPkts: a.RxPkts - b.RxPkts, RxBytes: a.RxBytes - b.RxBytes,
+		TxPkts: a.TxPkts - b.TxPkts, TxBytes: a.TxBytes - b.TxBytes, Drops: a.Drops - b.Drops}
+}
+
+func subTunnel(a, b TunnelCounters) TunnelCounters {
+	a.EncapPkts -= b.EncapPkts
+	a.EncapBytes -= b.EncapBytes
+	a.DecapPkts -= b.DecapPkts
+	a.DecapBytes -= b.DecapBytes
+	return a
+}
+
+// Counters returns the counters since start or the last clear, summed over
+// workers, with each device's own stats.
+func (g *Gateway) Counters() Counters {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.raw()
+	base := &g.base
+	c := Counters{Drops: map[string]uint64{},
+		Polls: r.polls - base.polls, BusyPolls: r.busy - base.busy,
+		ARPReplies: r.arp - base.arp, EchoReplies: r.echo - base.echo, Routed: r.routed - base.routed}
+	for i := range r.drops {
+		c.Drops[DropNames[i]] = r.drops[i] - base.drops[i]
 	}
-	for i := range c.Tunnels {
-		b := g.slots.base[g.tunSlots[i]]
-		c.Tunnels[i].EncapPkts -= b.EncapPkts
-		c.Tunnels[i].EncapBytes -= b.EncapBytes
-		c.Tunnels[i].DecapPkts -= b.DecapPkts
-		c.Tunnels[i].DecapBytes -= b.DecapBytes
+	c.Ports = make([]PortCounters, len(g.Ports))
+	for i, p := range g.Ports {
+		c.Ports[i] = subPort(r.ports[p.ID], base.ports[p.ID])
+		c.Ports[i].Name = p.Name
+	}
+	c.Tunnels = make([]TunnelCounters, len(g.cfg.Tunnels))
+	for i, t := range g.cfg.Tunnels {
+		s := g.tunSlots[i]
+		c.Tunnels[i] = subTunnel(g.slotTotals(s), g.slots.base[s])
+		c.Tunnels[i].Name, c.Tunnels[i].Type = t.Name, t.Type
 	}
 	Do(func() {
 		for i, p := range g.Ports {
-			c.Ports[i].Name = p.Name
 			c.Ports[i].Eth, _ = p.ethStats()
 		}
 	})
 	return c
+}
+
+// ClearCounters zeroes the counters of one port (its device stats too), or
+// with port "" of everything: ports, tunnels, drop reasons.
+func (g *Gateway) ClearCounters(port string) (err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.raw()
+	var ports []*Port
+	for _, p := range g.Ports {
+		if port == "" || p.Name == port {
+			ports = append(ports, p)
+			g.base.ports[p.ID] = r.ports[p.ID]
+		}
+	}
+	if len(ports) == 0 {
+		return fmt.Errorf("%w: %s", ErrNoSuchPort, port)
+	}
+	if port == "" {
+		keep := g.base.ports
+		g.base = r
+		g.base.ports = keep
+		for _, s := range g.tunSlots {
+			g.slots.base[s] = g.slotTotals(s)
+		}
+	}
+	Do(func() {
+		for _, p := range ports {
+			if e := p.resetStats(); e != nil && err == nil {
+				err = e
+			}
+		}
+	})
+	return err
+}
+
+// LcoreInfo describes one worker.
+type LcoreInfo struct {
+	Lcore     int      `json:"lcore"`
+	Worker    int      `json:"worker"`
+	Queues    []string `json:"queues"` // "port:queue" polled
+	Polls     uint64   `json:"polls"`
+	BusyPolls uint64   `json:"busy_polls"`
+}
+
+// Lcores describes the workers and how busy they are.
+func (g *Gateway) Lcores() []LcoreInfo {
+	var out []LcoreInfo
+	for i, w := range g.workers {
+		li := LcoreInfo{Lcore: w.lcore, Worker: i, Polls: uint64(w.c.ctr.polls), BusyPolls: uint64(w.c.ctr.busy_polls)}
+		for _, p := range g.Ports {
+			li.Queues = append(li.Queues, fmt.Sprintf("%s:%d", p.Name, i))
+		}
+		out = append(out, li)
+	}
+	return out
 }
 
 // Xstats returns the extended statistics of the named port.

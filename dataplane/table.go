@@ -143,6 +143,7 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 			}
 		case conf.TunnelVXLAN:
 			tun._type = C.TF_TUN_VXLAN
+			tun.l2_port = C.TF_NO_PORT // until an [[l2]] binds it
 			tun.sport_min = C.uint16_t(tc.SrcPortRange[0])
 			tun.sport_span = C.uint16_t(tc.SrcPortRange[1] - tc.SrcPortRange[0] + 1)
 			if tc.SrcPortRange[1]-tc.SrcPortRange[0]+1 > 0xffff {

@@ -128,18 +128,17 @@ func serve(cfg *conf.Config, opts runOpts, out io.Writer) error {
 		return err
 	}
 	c := g.Counters()
-	avail, size := g.PoolAvail()
-	s := newSummary(cfg, c, time.Since(start), reason, avail, size)
+	elapsed := time.Since(start)
+	closeErr := g.Close()
+	avail, size := g.ClosedPool()
+	s := newSummary(cfg, c, elapsed, reason, avail, size)
 	s.print(out)
 	if opts.statsJSON != "" {
 		if err := s.writeJSON(opts.statsJSON); err != nil {
 			return err
 		}
 	}
-	if avail != size {
-		return fmt.Errorf("mbuf leak: %d of %d mbufs back in the pool", avail, size)
-	}
-	return nil
+	return closeErr
 }
 
 var errIdle = errors.New("idle")

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+)
+
+// Results is everything one bench run measured (results.json).
+type Results struct {
+	Date        string   `json:"date"`
+	Command     string   `json:"command"`
+	Host        string   `json:"host"`
+	CPU         string   `json:"cpu"`
+	TSCMHz      float64  `json:"cpuinfo_mhz"`
+	ClockMethod string   `json:"clock_method"`
+	MainLcore   int      `json:"main_lcore"`
+	WorkerLcore int      `json:"worker_lcore"`
+	Flows       int      `json:"flows"`
+	Repeats     int      `json:"repeats"`
+	WarmupS     float64  `json:"warmup_seconds"`
+	MeasureS    float64  `json:"measure_seconds"`
+	ClockHz     float64  `json:"clock_hz"`   // the clock used for cycles/packet (see ClockMethod)
+	ClockRuns   int      `json:"clock_runs"` // calibrations it is the median of
+	Modes       []Mode   `json:"modes"`
+	Notes       []string `json:"notes"`
+}
+
+// Mode is one memory setup: hugepages or --no-huge.
+type Mode struct {
+	Hugepages bool          `json:"hugepages"`
+	OVSNote   string        `json:"ovs_note,omitempty"` // why OVS is missing, when it is
+	Points    []PointResult `json:"points"`
+}
+
+// PointResult is one point's runs and medians.
+type PointResult struct {
+	Point
+	Name       string             `json:"name"`
+	InputSize  int                `json:"input_frame_bytes"`
+	OutputSize int                `json:"output_frame_bytes"`
+	Runs       map[string][]Run   `json:"runs"`        // by tool: tunfwd, testpmd, ovs
+	Mpps       map[string]float64 `json:"mpps_median"` // by tool, valid runs only
+	ClockHz    map[string]float64 `json:"clock_hz_median"`
+	CPP        map[string]float64 `json:"cycles_per_packet"` // median clock / median rate
+	VmHWMMB    map[string]float64 `json:"vm_hwm_mb_max"`
+	HugetlbMB  map[string]float64 `json:"hugetlb_mb_max"`
+	Mbufs      map[string]int     `json:"mempool_mbufs"`
+	Added      float64            `json:"added_cycles_over_testpmd"` // 0 when testpmd is missing
+	RatioTP    float64            `json:"ratio_to_testpmd"`
+	RatioOVS   float64            `json:"ratio_to_ovs"`
+	Valid      bool               `json:"valid"` // every tunfwd run valid (no drop)
+	Notes      []string           `json:"notes,omitempty"`
+}
+
+// benchClock is the clock used for every cycles/packet figure: the median
+// of the calibrations taken after the runs that were not disturbed. A chain
+// that another process preempts reads slow (the machine is shared), so
+// readings below the nominal rate (cpuinfo MHz) are left out; the turbo
+// clock itself is a property of the core, not of the tool that just ran.
+func (res *Results) benchClock() {
+	var hz []float64
+	for _, m := range res.Modes {
+		for _, pr := range m.Points {
+			for _, runs := range pr.Runs {
+				for _, r := range runs {
+					if r.ClockHz > 0 && r.ClockHz >= res.TSCMHz*1e6 {
+						hz = append(hz, r.ClockHz)
+					}
+				}
+			}
+		}
+	}
+	res.ClockHz, res.ClockRuns = median(hz), len(hz)
+}
+
+// summarize computes every point's medians, cycles and ratios.
+func (res *Results) summarize() {
+	res.benchClock()
+	for i := range res.Modes {
+		for j := range res.Modes[i].Points {
+			res.Modes[i].Points[j].summarize(res.ClockHz)
+		}
+	}
+	res.Notes = notes(res)
+}
+
+func (pr *PointResult) summarize(clockHz float64) {
+	pr.Notes = nil
+	pr.Mpps, pr.ClockHz, pr.CPP = map[string]float64{}, map[string]float64{}, map[string]float64{}
+	pr.VmHWMMB, pr.HugetlbMB, pr.Mbufs = map[string]float64{}, map[string]float64{}, map[string]int{}
+	for tool, runs := range pr.Runs {
+		var mpps, hz []float64
+		for _, r := range runs {
+			if r.Valid {
+				mpps = append(mpps, r.Mpps)
+			} else {
+				pr.Notes = append(pr.Notes, fmt.Sprintf("%s run invalid: %s", tool, r.Note))
+			}
+			if r.ClockHz > 0 {
+				hz = append(hz, r.ClockHz)
+			}
+			pr.VmHWMMB[tool] = max(pr.VmHWMMB[tool], float64(r.VmHWMkB)/1024)
+			pr.HugetlbMB[tool] = max(pr.HugetlbMB[tool], float64(r.HugetlbkB)/1024)
+			if r.Mbufs > 0 {
+				pr.Mbufs[tool] = r.Mbufs
+			}
+		}
+		if len(mpps) == 0 {
+			continue
+		}
+		pr.Mpps[tool] = median(mpps)
+		pr.ClockHz[tool] = median(hz)
+		if clockHz > 0 {
+			pr.CPP[tool] = clockHz / (pr.Mpps[tool] * 1e6)
+		}
+	}
+	pr.Valid = len(pr.Runs["tunfwd"]) > 0
+	for _, r := range pr.Runs["tunfwd"] {
+		pr.Valid = pr.Valid && r.Valid
+	}
+	if !pr.Valid {
+		return
+	}
+	if tp := pr.Mpps["testpmd"]; tp > 0 {
+		pr.RatioTP = pr.Mpps["tunfwd"] / tp
+		if pr.CPP["tunfwd"] > 0 && pr.CPP["testpmd"] > 0 {
+			pr.Added = pr.CPP["tunfwd"] - pr.CPP["testpmd"]
+		}
+	}
+	if ovs := pr.Mpps["ovs"]; ovs > 0 {
+		pr.RatioOVS = pr.Mpps["tunfwd"] / ovs
+	}
+}
+
+func notes(res *Results) []string {
+	n := []string{
+		"Mpps: output-port packets per second in steady state: the mean of the per-period rates the tool reports " +
+			"(tunfwd --stats-period, testpmd --stats-period 1 Tx-pps of the net_null port, OVS tx_packets of its net_null interface), " +
+			fmt.Sprintf("after discarding the first %.1f s (warm-up); the median over %d runs is reported.", res.WarmupS, res.Repeats),
+		"Input: net_pcap infinite_rx replaying one frame per flow; output: net_null (no-rx=1). The net_pcap PMD copies " +
+			"every frame into a fresh mbuf on rx, so its cost (growing with frame size) is in every tool's figure alike.",
+		fmt.Sprintf("Cycles per packet: effective clock / rate, with the clock %.2f GHz (nominal/TSC %.0f MHz): the median of %d calibrations by a %s; "+
+			"readings below the nominal rate (the chain preempted by another process) are left out.", res.ClockHz/1e9, res.TSCMHz, res.ClockRuns, res.ClockMethod),
+		"Added cycles = tunfwd cycles/packet - testpmd io cycles/packet on the same input; ratio = tunfwd Mpps / reference Mpps.",
+	}
+	for _, m := range res.Modes {
+		if m.OVSNote != "" {
+			n = append(n, fmt.Sprintf("Open vSwitch (%s): %s", hugeName(m.Hugepages), m.OVSNote))
+		}
+	}
+	return n
+}
+
+func f3(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+func f1(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func f2(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func addedStr(pr PointResult) string {
+	if pr.CPP["tunfwd"] == 0 || pr.CPP["testpmd"] == 0 || !pr.Valid {
+		return "-"
+	}
+	return fmt.Sprintf("%+.1f", pr.Added)
+}
+
+var header = []string{"point", "tunfwd Mpps", "cycles/pkt", "testpmd Mpps", "testpmd cyc/pkt", "added cycles",
+	"ratio testpmd", "OVS Mpps", "ratio OVS", "tunfwd VmHWM MB", "mbufs"}
+
+func row(pr PointResult) []string {
+	name := pr.Name
+	if !pr.Valid {
+		name += " (INVALID)"
+	}
+	return []string{name, f3(pr.Mpps["tunfwd"]), f1(pr.CPP["tunfwd"]), f3(pr.Mpps["testpmd"]), f1(pr.CPP["testpmd"]),
+		addedStr(pr), f2(pr.RatioTP), f3(pr.Mpps["ovs"]), f2(pr.RatioOVS), fmt.Sprintf("%.0f", pr.VmHWMMB["tunfwd"]),
+		fmt.Sprint(pr.Mbufs["tunfwd"])}
+}
+
+func printTable(w io.Writer, res *Results) {
+	for _, m := range res.Modes {
+		fmt.Fprintf(w, "\n== %s, 1 worker lcore (%d), %d flows, median of %d ==\n", hugeName(m.Hugepages), res.WorkerLcore, res.Flows, res.Repeats)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+		for _, pr := range m.Points {
+			fmt.Fprintln(tw, strings.Join(row(pr), "\t")+"\t")
+		}
+		tw.Flush()
+		for _, pr := range m.Points {
+			for _, n := range pr.Notes {
+				fmt.Fprintf(w, "  %s: %s\n", pr.Name, n)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	for _, n := range res.Notes {
+		fmt.Fprintln(w, "* "+n)
+	}
+}
+
+func (res *Results) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# tunfwd benchmark\n\n%s on `%s` (%s), worker lcore %d, main lcore %d.\n\nCommand: `%s`\n",
+		res.Date, res.Host, res.CPU, res.WorkerLcore, res.MainLcore, res.Command)
+	for _, m := range res.Modes {
+		fmt.Fprintf(&b, "\n## %s\n\n", hugeName(m.Hugepages))
+		fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" ---: |", len(header)))
+		for _, pr := range m.Points {
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(row(pr), " | "))
+		}
+		for _, pr := range m.Points {
+			for _, n := range pr.Notes {
+				fmt.Fprintf(&b, "\n- %s: %s", pr.Name, n)
+			}
+		}
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "\nResident memory (VmHWM, max over runs) and hugepage memory mapped (HugetlbPages):\n\n| point | tool | VmHWM MB | hugetlb MB | mbufs |\n| --- | --- | ---: | ---: | ---: |\n")
+		for _, pr := range m.Points {
+			for _, t := range []string{"tunfwd", "testpmd", "ovs"} {
+				if _, ok := pr.Runs[t]; ok {
+					fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %d |\n", pr.Name, t, pr.VmHWMMB[t], pr.HugetlbMB[t], pr.Mbufs[t])
+				}
+			}
+		}
+	}
+	b.WriteString("\n## Method\n\n")
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "- %s\n", n)
+	}
+	b.WriteString("\n![ratios](ratios.png)\n")
+	return b.String()
+}
+
+func (res *Results) write(dir string) error {
+	j, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(j, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(res.markdown()), 0o644); err != nil {
+		return err
+	}
+	return chart(res, filepath.Join(dir, "ratios.png"))
+}
