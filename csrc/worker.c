@@ -109,7 +109,7 @@ tf_rx_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 {
 	const struct tf_port *p = &t->port[in];
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint16_t ti;
+	uint16_t ti, vid = 0;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth)))
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
@@ -118,7 +118,11 @@ tf_rx_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 
 		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*vh)))
 			return tf_drop(w, in, m, TF_DROP_TRUNCATED);
-		ti = p->l2_vlan[rte_be_to_cpu_16(vh->vlan_tci) & 0xfff];
+		/* VID 0 is a priority tag (802.1Q): the frame is untagged, carried as is */
+		vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
+	}
+	if (vid != 0) {
+		ti = p->l2_vlan[vid];
 		if (ti == TF_NO_TUNNEL)
 			return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 		/* strip the tag: the VNI stands for the VLAN across the tunnel */
