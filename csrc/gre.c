@@ -26,7 +26,7 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	uint8_t tos = tf_inner_tos(rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN), ethertype);
 	struct rte_ipv4_hdr *ip;
 	struct tf_gre_hdr *gre;
-	uint32_t *opt;
+	uint8_t *opt;
 	uint8_t *h;
 
 	if (unlikely(outer_len > tun->mtu))
@@ -42,14 +42,14 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
 	gre = (struct tf_gre_hdr *)(h + tun->l4_off);
 	gre->proto = ethertype;
-	opt = (uint32_t *)(gre + 1);
+	opt = (uint8_t *)(gre + 1);
 	if (tun->flags & TF_TUN_F_CSUM)
-		opt++;
+		opt += 4;
 	if (gre->flags_ver & RTE_BE16(TF_GRE_K))
-		opt++;
+		opt += 4;
 	if (tun->flags & TF_TUN_F_SEQ)	/* RFC 2890 2.2: starts at 0, one per packet */
-		*opt = rte_cpu_to_be_32(__atomic_fetch_add(&w->sh->gre_seq[tun->slot], 1,
-							   __ATOMIC_RELAXED));
+		tf_store32(opt, rte_cpu_to_be_32(__atomic_fetch_add(&w->sh->gre_seq[tun->slot], 1,
+								    __ATOMIC_RELAXED)));
 	if (tun->flags & TF_TUN_F_CSUM) {	/* RFC 2784 2.5: header and payload */
 		uint16_t sum = 0;
 
@@ -100,7 +100,7 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	}
 	if (fl & TF_GRE_K) {
 		key.has_key = 1;
-		key.id = rte_be_to_cpu_32(*(const uint32_t *)o);
+		key.id = rte_be_to_cpu_32(tf_load32(o));
 	}
 	/* A sequence number, if any, is accepted as it comes: no reordering (RFC 2890 2.2 allows it). */
 	key.src = ip->src_addr;

@@ -166,6 +166,13 @@ tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ip_hl);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
 		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	{
+		uint16_t sum = 0;	/* RFC 792: over the whole ICMP message */
+
+		if (rte_raw_cksum_mbuf(m, sizeof(*eth) + ip_hl, l3_len - ip_hl, &sum) != 0 ||
+		    sum != 0xffff)
+			return tf_drop(w, in, m, TF_DROP_BAD_ICMP_CHECKSUM);
+	}
 
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	icmp->icmp_cksum = tf_csum_update16(icmp->icmp_cksum,

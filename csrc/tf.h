@@ -51,6 +51,7 @@
 	X(BAD_UDP_CHECKSUM,  "bad_udp_checksum",  "non-zero UDP checksum wrong") \
 	X(BAD_GRE,           "bad_gre_header",    "GRE reserved flags set or version not 0") \
 	X(BAD_GRE_CHECKSUM,  "bad_gre_checksum",  "GRE checksum wrong") \
+	X(BAD_ICMP_CHECKSUM, "bad_icmp_checksum", "ICMP echo request with a wrong checksum") \
 	X(BAD_VXLAN,         "bad_vxlan_header",  "VXLAN I flag not set") \
 	X(UNKNOWN_TUNNEL,    "unknown_tunnel",    "no tunnel for this (source, destination, key) or VNI") \
 	X(UNKNOWN_PAYLOAD,   "unknown_payload",   "tunnel payload type this gateway does not carry") \
@@ -173,6 +174,7 @@ struct tf_port_ctr {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
 	uint64_t drops;		/* dropped after rx on this port, any reason */
+	uint64_t tx_full;	/* refused by this port's tx queue (also in drop[TF_DROP_TX_FULL]) */
 };
 
 struct tf_tun_ctr {

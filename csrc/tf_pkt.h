@@ -9,6 +9,8 @@
 #ifndef TF_PKT_H
 #define TF_PKT_H
 
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
 #include <rte_hash_crc.h>
@@ -60,6 +62,7 @@ tf_tx_flush(struct tf_worker *w, uint16_t port)
 	for (i = sent; i < b->n; i++) {
 		w->ctr.port[port].tx_bytes -= rte_pktmbuf_pkt_len(b->m[i]);
 		w->ctr.drop[TF_DROP_TX_FULL]++;
+		w->ctr.port[port].tx_full++;
 	}
 	if (sent < b->n)
 		rte_pktmbuf_free_bulk(&b->m[sent], b->n - sent);
@@ -78,6 +81,22 @@ tf_tx(struct tf_worker *w, uint16_t port, struct rte_mbuf *m)
 	b->m[b->n++] = m;
 	if (b->n == TF_TXBUF)
 		tf_tx_flush(w, port);
+}
+
+/* Unaligned 32-bit access: headers after an IPv4 header with options need not be aligned. */
+static inline uint32_t
+tf_load32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void
+tf_store32(void *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
 }
 
 /* RFC 1624 incremental update of a 16-bit one's complement checksum. */
@@ -228,7 +247,7 @@ tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 		if ((ip->next_proto_id == IPPROTO_UDP || ip->next_proto_id == IPPROTO_TCP) &&
 		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0 &&
 		    len >= l3_off + hl + 4)
-			h = rte_hash_crc_4byte(*(const uint32_t *)(p + l3_off + hl), h);
+			h = rte_hash_crc_4byte(tf_load32(p + l3_off + hl), h);
 		return h;
 	}
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6) && len >= l3_off + 44) {
@@ -236,7 +255,7 @@ tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 
 		h = rte_hash_crc(ip6->src_addr, 32, ip6->proto);
 		if (ip6->proto == IPPROTO_UDP || ip6->proto == IPPROTO_TCP)
-			h = rte_hash_crc_4byte(*(const uint32_t *)(p + l3_off + 40), h);
+			h = rte_hash_crc_4byte(tf_load32(p + l3_off + 40), h);
 		return h;
 	}
 	if (len >= 12)

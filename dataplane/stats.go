@@ -41,6 +41,7 @@ type PortCounters struct {
 	TxPkts  uint64   `json:"tx_packets"`
 	TxBytes uint64   `json:"tx_bytes"`
 	Drops   uint64   `json:"drops"`
+	TxFull  uint64   `json:"tx_full"` // refused by the device's tx queue
 	Eth     EthStats `json:"device"`
 }
 
@@ -102,6 +103,7 @@ func (g *Gateway) raw() (b baseline) {
 			bp.TxPkts += uint64(pc.tx_pkts)
 			bp.TxBytes += uint64(pc.tx_bytes)
 			bp.Drops += uint64(pc.drops)
+			bp.TxFull += uint64(pc.tx_full)
 		}
 	}
 	return b
@@ -109,7 +111,7 @@ func (g *Gateway) raw() (b baseline) {
 
 func subPort(a, b PortCounters) PortCounters {
 	return PortCounters{RxPkts: a.RxPkts - b.RxPkts, RxBytes: a.RxBytes - b.RxBytes,
-		TxPkts: a.TxPkts - b.TxPkts, TxBytes: a.TxBytes - b.TxBytes, Drops: a.Drops - b.Drops}
+		TxPkts: a.TxPkts - b.TxPkts, TxBytes: a.TxBytes - b.TxBytes, Drops: a.Drops - b.Drops, TxFull: a.TxFull - b.TxFull}
 }
 
 func subTunnel(a, b TunnelCounters) TunnelCounters {

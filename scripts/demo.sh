@@ -42,12 +42,14 @@ sys.exit(1 if bad else 0)
 PY
 
 echo
-echo "First GRE and VXLAN frames on the underlay, as tshark decodes them"
-echo "(frame, outer src, outer dst, GRE key, GRE seq / VNI, inner src, inner dst):"
-tshark -n -r build/demo/wan.out.pcap -Y gre -T fields -E occurrence=a -e frame.number \
-	-e ip.src -e ip.dst -e gre.key -e gre.sequence_number 2>/dev/null | head -3
-tshark -n -r build/demo/wan.out.pcap -Y vxlan -T fields -E occurrence=a -e frame.number \
-	-e ip.src -e ip.dst -e vxlan.vni 2>/dev/null | head -3
+# head closes the pipe early: tshark's exit status then means nothing
+echo "First GRE frames on the underlay, as tshark decodes them"
+echo "(frame, outer,inner source, outer,inner destination, GRE key, GRE sequence):"
+{ tshark -n -r build/demo/wan.out.pcap -Y gre -T fields -E occurrence=a -e frame.number \
+	-e ip.src -e ip.dst -e gre.key -e gre.sequence_number 2>/dev/null || true; } | head -3
+echo "First VXLAN frames (frame, outer source, outer destination, UDP source port, VNI):"
+{ tshark -n -r build/demo/wan.out.pcap -Y vxlan -T fields -E occurrence=f -e frame.number \
+	-e ip.src -e ip.dst -e udp.srcport -e vxlan.vni 2>/dev/null || true; } | head -3
 echo "Frames decapsulated from vxlan.pcap to port l2:"
 tshark -n -r build/demo/l2.out.pcap 2>/dev/null
 echo
