@@ -1,24 +1,31 @@
 // Command tunfwd is a DPDK userspace tunnel gateway.
 //
 //	tunfwd --conf fwd.toml [--stats-period 5s] [--stats-json FILE] [--idle-exit 2s]
+//	       [-i] [--cmdline-file FILE] [--ctl-socket PATH] [--metrics ADDR]
 //	tunfwd check --conf fwd.toml
+//	tunfwd ctl [--socket PATH] [--json] COMMAND...
 //
 // Exit status: 0 after a clean stop, 1 on a runtime error, 2 on a bad
 // command line or configuration (reported before any port is touched).
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
+	"tunfwd/cli"
 	"tunfwd/conf"
 	"tunfwd/dataplane"
 )
@@ -37,14 +44,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "check" {
 		return check(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "ctl" {
+		return ctl(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("tunfwd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	confPath := fs.String("conf", "", "configuration file (TOML)")
 	period := fs.Duration("stats-period", 5*time.Second, "print a one-line rate summary this often (0: never)")
 	statsJSON := fs.String("stats-json", "", "write the final counters as JSON to this file at exit")
 	idleExit := fs.Duration("idle-exit", 0, "stop once no port has received for this long (0: run until a signal)")
+	interactive := fs.Bool("i", false, "interactive: a tunfwd> prompt (or commands read from a piped stdin) while forwarding; quit or EOF stops")
+	cmdFile := fs.String("cmdline-file", "", "run the commands in this file once forwarding starts")
+	ctlSocket := fs.String("ctl-socket", "", "control socket for tunfwd ctl (default "+defaultSocket("FILE_PREFIX")+"; none: no socket)")
+	metrics := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (ADDR a loopback HOST:PORT)")
+	metricsAny := fs.Bool("metrics-any", false, "allow --metrics on a non-loopback address")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tunfwd --conf FILE [flags]\n       tunfwd check --conf FILE")
+		fmt.Fprintln(stderr, "usage: tunfwd --conf FILE [flags]\n       tunfwd check --conf FILE\n       tunfwd ctl [--socket PATH] [--json] COMMAND...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -54,12 +69,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitConfig
 	}
+	if *interactive && !flagSet(fs, "stats-period") {
+		*period = 0 // the rate line would run over the prompt
+	}
+	var script []byte
+	if *cmdFile != "" {
+		var err error
+		if script, err = os.ReadFile(*cmdFile); err != nil {
+			fmt.Fprintln(stderr, "tunfwd:", err)
+			return exitConfig
+		}
+	}
+	if *metrics != "" {
+		if err := checkMetricsAddr(*metrics, *metricsAny); err != nil {
+			fmt.Fprintln(stderr, "tunfwd:", err)
+			return exitConfig
+		}
+	}
 	cfg, err := conf.Load(*confPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitConfig
 	}
-	opts := runOpts{period: *period, statsJSON: *statsJSON, idleExit: *idleExit}
+	opts := runOpts{period: *period, statsJSON: *statsJSON, idleExit: *idleExit,
+		interactive: *interactive, script: script, metrics: *metrics}
+	switch *ctlSocket {
+	case "none":
+	case "":
+		opts.ctlSocket, opts.ctlOptional = defaultSocket(cfg.EAL.FilePrefix), true
+	default:
+		opts.ctlSocket = *ctlSocket
+	}
 	if err := serve(cfg, opts, stdout); err != nil {
 		fmt.Fprintln(stderr, "tunfwd:", err)
 		return exitFail
@@ -85,21 +125,60 @@ func check(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// flagSet reports whether the command line gave flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 type runOpts struct {
 	period    time.Duration
 	statsJSON string
 	idleExit  time.Duration
+
+	interactive bool   // -i: commands from stdin
+	script      []byte // --cmdline-file: commands run at start
+	ctlSocket   string // "": none
+	ctlOptional bool   // the default path: go on without it if its directory cannot be made
+	metrics     string // listen address, "": off
 }
 
-// serve runs the gateway until a signal or idle exit, then prints and
+// serve runs the gateway until a signal, idle exit or quit, then prints and
 // writes the final counters.
-func serve(cfg *conf.Config, opts runOpts, out io.Writer) error {
+func serve(cfg *conf.Config, opts runOpts, stdout io.Writer) error {
 	if opts.statsJSON != "" {
 		// fail now rather than after the run
 		if err := os.MkdirAll(filepath.Dir(opts.statsJSON), 0o755); err != nil {
 			return err
 		}
 	}
+	// bind the control socket and the metrics port before touching any
+	// port: a second instance on the same socket stops here
+	var ctlLn *net.UnixListener
+	if opts.ctlSocket != "" {
+		var err error
+		ctlLn, err = listenCtl(opts.ctlSocket)
+		var pe *os.PathError
+		switch {
+		case err != nil && opts.ctlOptional && errors.As(err, &pe):
+			fmt.Fprintln(stdout, "tunfwd: no control socket:", err)
+		case err != nil:
+			return err
+		default:
+			defer ctlLn.Close() // removes the socket file
+		}
+	}
+	var metricsLn net.Listener
+	if opts.metrics != "" {
+		var err error
+		if metricsLn, err = net.Listen("tcp", opts.metrics); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		defer metricsLn.Close()
+	}
+	con := &console{w: stdout}
+	var out io.Writer = con
 	prefix := cfg.EAL.FilePrefix + "-" + fmt.Sprint(os.Getpid())
 	if err := dataplane.Init(cfg.EALArgs(os.Getpid())); err != nil {
 		return err
@@ -120,12 +199,53 @@ func serve(cfg *conf.Config, opts runOpts, out io.Writer) error {
 	for _, p := range g.PortInfo() {
 		fmt.Fprintf(out, "port %d %-10s %-8s %s %s mtu %d, %s\n", p.ID, p.Name, p.Side, p.Driver, p.MAC, p.MTU, p.Link)
 	}
+	sh := cli.New(g)
+	quitCh := make(chan struct{})
+	var quitOnce sync.Once
+	quit := func() { quitOnce.Do(func() { close(quitCh) }) }
+	if ctlLn != nil {
+		go serveCtl(ctlLn, sh, quit)
+		fmt.Fprintf(out, "tunfwd: control socket %s (tunfwd ctl --socket %s help)\n", opts.ctlSocket, opts.ctlSocket)
+	}
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		metricsSrv = serveMetrics(metricsLn, g)
+		defer metricsSrv.Close()
+		fmt.Fprintf(out, "tunfwd: metrics at http://%s/metrics\n", metricsLn.Addr())
+	}
 	fmt.Fprintf(out, "tunfwd: forwarding on %d ports with %d workers (lcores %v)\n",
 		len(g.Ports), len(cfg.Dataplane.Workers), cfg.Dataplane.Workers)
-	reason := wait(ctx, g, opts, out)
+	if opts.script != nil {
+		if q, _ := runScript(sh, bytes.NewReader(opts.script), out); q {
+			quit()
+		}
+	}
+	restore := func() {}
+	if opts.interactive {
+		sess, err := startSession(sh, os.Stdin, os.Stdout, con, quit)
+		if err != nil {
+			return err
+		}
+		restore = sess.restore
+	}
+	reason := wait(ctx, g, opts, out, quitCh)
 	stop() // a second signal now kills the process the default way
-	if err := g.Stop(); err != nil {
-		return err
+	restore()
+	out = stdout
+	// no command or scrape reaches the gateway from here on
+	if ctlLn != nil {
+		ctlLn.Close()
+	}
+	if metricsSrv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		metricsSrv.Shutdown(sctx)
+		cancel()
+	}
+	sh.Close(out)
+	if g.Running() {
+		if err := g.Stop(); err != nil {
+			return err
+		}
 	}
 	c := g.Counters()
 	elapsed := time.Since(start)
@@ -143,9 +263,10 @@ func serve(cfg *conf.Config, opts runOpts, out io.Writer) error {
 
 var errIdle = errors.New("idle")
 
-// wait blocks until a signal or, with idleExit, until no port has received
-// for that long; it prints a rate line every period.
-func wait(ctx context.Context, g *dataplane.Gateway, opts runOpts, out io.Writer) string {
+// wait blocks until a signal, quit or, with idleExit, until no port has
+// received for that long (time stopped by the stop command does not
+// count); it prints a rate line every period.
+func wait(ctx context.Context, g *dataplane.Gateway, opts runOpts, out io.Writer, quit <-chan struct{}) string {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var lastRx uint64
@@ -155,10 +276,12 @@ func wait(ctx context.Context, g *dataplane.Gateway, opts runOpts, out io.Writer
 		select {
 		case <-ctx.Done():
 			return "signal"
+		case <-quit:
+			return "quit"
 		case now := <-tick.C:
 			c := g.Counters()
 			rx := c.DeviceRx()
-			if rx != lastRx {
+			if rx != lastRx || !g.Running() {
 				lastRx, lastChange = rx, now
 			}
 			if opts.period > 0 && now.Sub(prevAt) >= opts.period {

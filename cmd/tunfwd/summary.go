@@ -15,7 +15,7 @@ import (
 
 // summary is what tunfwd prints at exit and writes with --stats-json.
 type summary struct {
-	Stopped   string                     `json:"stopped"` // "signal" or "idle"
+	Stopped   string                     `json:"stopped"` // "signal", "idle" or "quit"
 	Seconds   float64                    `json:"seconds"`
 	Mempool   mempool                    `json:"mempool"`
 	Ports     []dataplane.PortCounters   `json:"ports"`
