@@ -570,3 +570,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestControlSection(t *testing.T) {
+	base := "[[port]]\nname = \"p\"\nvdev = \"net_null0\"\nside = \"inner\"\n"
+	c, err := Parse([]byte(base+"[control]\nsocket = \"/run/x.sock\"\nmetrics = \"127.0.0.1:9469\"\n"), "c.toml")
+	require.NoError(t, err)
+	require.Equal(t, "/run/x.sock", c.Control.Socket)
+	require.Equal(t, "127.0.0.1:9469", c.Control.Metrics)
+	for _, bad := range []struct{ text, key string }{
+		{"[control]\nsocket = \"rel.sock\"\n", "control.socket"},
+		{"[control]\nmetrics = \"0.0.0.0:9469\"\n", "control.metrics"},
+		{"[control]\nmetrics = \"nonsense\"\n", "control.metrics"},
+		{"[control]\nsockett = \"/x\"\n", "control.sockett"},
+	} {
+		_, err := Parse([]byte(base+bad.text), "c.toml")
+		var e *Error
+		require.ErrorAs(t, err, &e, bad.text)
+		require.Equal(t, bad.key, e.Key, bad.text)
+		require.Equal(t, 6, e.Line, bad.text)
+	}
+}

@@ -132,6 +132,8 @@ func (d *decoder) config(raw map[string]toml.Primitive) *Config {
 			cfg.Routes = tables[Route](d, prim, key)
 		case "l2":
 			cfg.L2 = tables[L2Binding](d, prim, key)
+		case "control":
+			d.table(prim, key, &cfg.Control)
 		default:
 			d.errorf(key, "unknown key%s", suggest(k, fieldNames(reflect.TypeFor[Config]())))
 		}

@@ -15,6 +15,14 @@ type Config struct {
 	Tunnels   []Tunnel    `toml:"tunnel"`
 	Routes    []Route     `toml:"route"`
 	L2        []L2Binding `toml:"l2"`
+	Control   Control     `toml:"control"`
+}
+
+// Control configures how operators reach a running instance. The command
+// line flags --ctl-socket and --metrics override it.
+type Control struct {
+	Socket  string `toml:"socket"`  // Unix socket for tunfwd ctl; "" = /run/tunfwd/<file_prefix>.sock, "none" = no socket
+	Metrics string `toml:"metrics"` // Prometheus listen address (loopback HOST:PORT); "" = off
 }
 
 // EAL holds the DPDK environment arguments.

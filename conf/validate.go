@@ -2,7 +2,9 @@ package conf
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -95,6 +97,26 @@ func (ch *checker) config(c *Config) {
 	ch.tunnels(c)
 	ch.routes(c)
 	ch.l2(c)
+	ch.control(&c.Control)
+}
+
+// control: the socket must be an absolute path (or "none"); metrics a
+// loopback HOST:PORT (the --metrics-any flag is the only way off loopback).
+func (ch *checker) control(c *Control) {
+	if c.Socket != "" && c.Socket != "none" && !filepath.IsAbs(c.Socket) {
+		ch.errorf("control.socket", "%q: want an absolute path, or \"none\"", c.Socket)
+	}
+	if c.Metrics == "" {
+		return
+	}
+	host, _, err := net.SplitHostPort(c.Metrics)
+	if err != nil {
+		ch.errorf("control.metrics", "%q: want HOST:PORT, e.g. \"127.0.0.1:9469\"", c.Metrics)
+		return
+	}
+	if a, err := netip.ParseAddr(host); host != "localhost" && (err != nil || !a.IsLoopback()) {
+		ch.errorf("control.metrics", "%q is not a loopback address: counters would be open to the network", c.Metrics)
+	}
 }
 
 func (ch *checker) eal(e *EAL) {

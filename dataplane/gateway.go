@@ -36,8 +36,8 @@ type Gateway struct {
 	Ports       []*Port
 	sh          *C.struct_tf_shared
 	workers     []*worker
-	running     bool
-	mu          sync.Mutex // guards cfg, slots, tunSlots, base against Apply and clears
+	running     atomic.Bool // read by the CLI's goroutines
+	mu          sync.Mutex  // guards cfg, slots, tunSlots, base against Apply and clears
 	slots       *slotMap
 	tunSlots    []int // slot of cfg.Tunnels[i]
 	base        baseline
@@ -122,7 +122,7 @@ func (g *Gateway) open() error {
 
 // Start starts the ports and launches the workers.
 func (g *Gateway) Start() (err error) {
-	if g.running {
+	if g.running.Load() {
 		return ErrRunning
 	}
 	Do(func() {
@@ -139,14 +139,14 @@ func (g *Gateway) Start() (err error) {
 			}
 		}
 	})
-	g.running = err == nil
+	g.running.Store(err == nil)
 	return err
 }
 
 // Stop raises every worker's quit flag, waits for them (each flushes its tx
 // buffers on the way out) and stops the ports (net_pcap closes its files).
 func (g *Gateway) Stop() (err error) {
-	if !g.running {
+	if !g.running.Load() {
 		return ErrStopped
 	}
 	Do(func() {
@@ -162,14 +162,14 @@ func (g *Gateway) Stop() (err error) {
 			}
 		}
 	})
-	g.running = false
+	g.running.Store(false)
 	return err
 }
 
 // Close stops the gateway if needed and frees everything it holds.
 func (g *Gateway) Close() error {
 	var err error
-	if g.running {
+	if g.running.Load() {
 		err = g.Stop()
 	}
 	Do(func() {
@@ -211,7 +211,7 @@ var ErrMbufLeak = errors.New("mbuf leak")
 func (g *Gateway) ClosedPool() (avail, size int) { return g.closedAvail, g.poolSize }
 
 // Running reports whether the workers run.
-func (g *Gateway) Running() bool { return g.running }
+func (g *Gateway) Running() bool { return g.running.Load() }
 
 // Config returns the configuration the gateway runs (do not modify it).
 func (g *Gateway) Config() *conf.Config {

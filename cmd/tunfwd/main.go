@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -93,6 +94,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := runOpts{period: *period, statsJSON: *statsJSON, idleExit: *idleExit,
 		interactive: *interactive, script: script, metrics: *metrics}
+	if *ctlSocket == "" {
+		*ctlSocket = cfg.Control.Socket
+	}
+	if *metrics == "" && cfg.Control.Metrics != "" {
+		opts.metrics = cfg.Control.Metrics
+	}
+	if err := checkHost(cfg); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitConfig
+	}
 	switch *ctlSocket {
 	case "none":
 	case "":
@@ -293,4 +304,25 @@ func wait(ctx context.Context, g *dataplane.Gateway, opts runOpts, out io.Writer
 			}
 		}
 	}
+}
+
+// checkHost catches what the configuration cannot know alone: worker
+// lcores that this machine does not have (EAL would fail with a page of
+// usage text instead).
+func checkHost(cfg *conf.Config) error {
+	if cfg.EAL.Lcores != "" {
+		return nil // an explicit lcore map: EAL checks it
+	}
+	n := runtime.NumCPU()
+	for _, lc := range append([]int{cfg.EAL.MainLcore}, cfg.Dataplane.Workers...) {
+		if lc >= n {
+			key := "dataplane.workers"
+			if lc == cfg.EAL.MainLcore {
+				key = "eal.main_lcore"
+			}
+			return fmt.Errorf("%s: lcore %d does not exist on this machine (CPUs 0..%d); set eal.lcores to map lcores onto CPUs, e.g. \"(0-%d)@(0-%d)\"",
+				key, lc, n-1, lc, n-1)
+		}
+	}
+	return nil
 }

@@ -177,3 +177,19 @@ func TestUsageExits2(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	require.Equal(t, 2, ee.ExitCode())
 }
+
+// A worker lcore the machine does not have: exit 2 naming the key, before
+// EAL prints its usage page.
+func TestMissingLcoreExits2(t *testing.T) {
+	bad := strings.Replace(e2eConf, "workers = [1]", "workers = [127]", 1)
+	_, path := writeConf(t, bad)
+	cmd := exec.Command(binary, "--conf", path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, 2, ee.ExitCode())
+	require.Contains(t, stderr.String(), "dataplane.workers: lcore 127 does not exist")
+	require.NotContains(t, stderr.String(), "EAL")
+}
