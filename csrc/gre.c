@@ -76,7 +76,7 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const struct tf_tunnel *tun;
 	const uint8_t *o;
 	uint16_t fl, proto;
-	void *data;
+	int ti;
 	int outer_tos;
 
 	if (unlikely(l3_len < ip_hl + sizeof(*gre) ||
@@ -105,9 +105,10 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	/* A sequence number, if any, is accepted as it comes: no reordering (RFC 2890 2.2 allows it). */
 	key.src = ip->src_addr;
 	key.dst = ip->dst_addr;
-	if (rte_hash_lookup_data(t->decap, &key, &data) < 0)
+	ti = tf_decap_lookup(w, t, &key);
+	if (ti < 0)
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
-	tun = &t->tunnels[(uintptr_t)data];
+	tun = &t->tunnels[ti];
 	proto = gre->proto;
 	if (proto != RTE_BE16(RTE_ETHER_TYPE_IPV4) && proto != RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_PAYLOAD);

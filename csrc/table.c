@@ -105,6 +105,7 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 	lc.number_tbl8s = RTE_MAX(lc.number_tbl8s, n8);
 	lc6.number_tbl8s = RTE_MAX(lc6.number_tbl8s, n8_6);
 
+	t->gen = gen;
 	snprintf(name, sizeof(name), "tf_decap_%u", gen);
 	t->decap = rte_hash_create(&hp);
 	if (t->decap == NULL)

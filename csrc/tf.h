@@ -151,6 +151,7 @@ struct tf_table {
 	uint16_t nb_nexthops;
 	uint16_t nb_local4;
 	uint16_t nb_udp;
+	uint32_t gen;			/* unique per build: keys the workers' last-tunnel cache */
 	uint32_t local4[TF_MAX_LOCAL];	/* every local IPv4, network order */
 	struct tf_udp_proto udp[TF_MAX_UDP];
 	struct tf_port port[TF_MAX_PORTS];
@@ -264,6 +265,10 @@ struct tf_worker {
 	struct rte_mbuf *free[TF_BURST_MAX];
 	struct tf_txbuf tx[TF_MAX_PORTS];
 	struct tf_tap_rec *tr;		/* the record of the packet in hand, when tapped */
+	/* last decap lookup: most traffic on a link comes from one tunnel */
+	uint32_t lc_gen;		/* table generation the entry belongs to, 0 = empty */
+	uint16_t lc_idx;
+	struct tf_decap_key lc_key;
 	struct tf_tap tap;
 	struct tf_counters ctr __rte_cache_aligned;
 };

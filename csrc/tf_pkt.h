@@ -13,6 +13,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
+#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -261,6 +262,26 @@ tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 	if (len >= 12)
 		h = rte_hash_crc(p, 12, 0);
 	return h;
+}
+
+/*
+ * tf_decap_lookup returns the index of the tunnel of key k, or -1. A
+ * one-entry cache per worker sits in front of the hash (keyed by table
+ * generation: a freed table's address may come back).
+ */
+static inline int
+tf_decap_lookup(struct tf_worker *w, const struct tf_table *t, const struct tf_decap_key *k)
+{
+	void *data;
+
+	if (likely(w->lc_gen == t->gen && memcmp(&w->lc_key, k, sizeof(*k)) == 0))
+		return w->lc_idx;
+	if (rte_hash_lookup_data(t->decap, k, &data) < 0)
+		return -1;
+	w->lc_gen = t->gen;
+	w->lc_key = *k;
+	w->lc_idx = (uint16_t)(uintptr_t)data;
+	return w->lc_idx;
 }
 
 static inline int

@@ -91,7 +91,7 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct rte_ether_hdr *ieth;
 	uint16_t ulen;
 	uint8_t outer_tos = ip->type_of_service;
-	void *data;
+	int ti;
 
 	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, off);
 	ulen = rte_be_to_cpu_16(udp->dgram_len);
@@ -111,9 +111,10 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	key.port = rte_be_to_cpu_16(udp->dst_port);
 	key.id = rte_be_to_cpu_32(vx->vni_rsvd) >> 8;
 	key.dst = ip->dst_addr;
-	if (rte_hash_lookup_data(t->decap, &key, &data) < 0)
+	ti = tf_decap_lookup(w, t, &key);
+	if (ti < 0)
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
-	tun = &t->tunnels[(uintptr_t)data];
+	tun = &t->tunnels[ti];
 	/* an unbound tunnel has nowhere to deliver: not port 0 by default */
 	if (unlikely(tun->l2_port >= TF_MAX_PORTS))
 		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
