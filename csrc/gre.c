@@ -37,15 +37,18 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	rte_memcpy(h, tun->hdr, tun->hdr_len);
 
 	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	tos = tf_encap_tos(tun, tos);
 	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
-	ip->type_of_service = tf_encap_tos(tun, tos);
-	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	ip->type_of_service = tos;
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id);
+	ip->hdr_checksum = tf_outer_csum(tun, tos, (uint16_t)outer_len, w->ip_id);
+	w->ip_id++;
 	gre = (struct tf_gre_hdr *)(h + tun->l4_off);
 	gre->proto = ethertype;
 	opt = (uint8_t *)(gre + 1);
 	if (tun->flags & TF_TUN_F_CSUM)
 		opt += 4;
-	if (gre->flags_ver & RTE_BE16(TF_GRE_K))
+	if (tun->flags & TF_TUN_F_KEY)
 		opt += 4;
 	if (tun->flags & TF_TUN_F_SEQ)	/* RFC 2890 2.2: starts at 0, one per packet */
 		tf_store32(opt, rte_cpu_to_be_32(__atomic_fetch_add(&w->sh->gre_seq[tun->slot], 1,
@@ -56,7 +59,6 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 		rte_raw_cksum_mbuf(m, tun->l4_off, outer_len - (tun->l4_off - RTE_ETHER_HDR_LEN), &sum);
 		*(uint16_t *)(gre + 1) = (uint16_t)~sum;
 	}
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
 
 	tf_note(w, TF_ACT_ENCAP, tun->slot);
 	w->ctr.tun[tun->slot].encap_pkts++;
@@ -71,7 +73,8 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 	uint32_t l3_len = rte_be_to_cpu_16(ip->total_length);
 	uint32_t off = RTE_ETHER_HDR_LEN + ip_hl, glen;
-	struct tf_decap_key key = { .type = TF_TUN_GRE };
+	uint32_t key_id = 0;
+	uint8_t has_key = 0;
 	const struct tf_gre_hdr *gre;
 	const struct tf_tunnel *tun;
 	const uint8_t *o;
@@ -99,13 +102,12 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		o += 4;
 	}
 	if (fl & TF_GRE_K) {
-		key.has_key = 1;
-		key.id = rte_be_to_cpu_32(tf_load32(o));
+		has_key = 1;
+		key_id = rte_be_to_cpu_32(tf_load32(o));
 	}
 	/* A sequence number, if any, is accepted as it comes: no reordering (RFC 2890 2.2 allows it). */
-	key.src = ip->src_addr;
-	key.dst = ip->dst_addr;
-	ti = tf_decap_lookup(w, t, &key);
+	ti = tf_decap_lookup(w, t, tf_key_lo(TF_TUN_GRE, has_key, 0, key_id),
+			     tf_key_hi(ip->src_addr, ip->dst_addr));
 	if (ti < 0)
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	tun = &t->tunnels[ti];

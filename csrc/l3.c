@@ -47,11 +47,13 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (outer_tos >= 0 && tf_ecn_decap(ip, ethertype, (uint8_t)outer_tos) != 0)
 			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
 		{
-			uint16_t old = *(uint16_t *)&ip->time_to_live;
+			/* TTL is the high byte of its word: one 16-bit store, no read-back */
+			uint16_t old, new;
 
-			ip->time_to_live--;
-			ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old,
-							    *(uint16_t *)&ip->time_to_live);
+			memcpy(&old, &ip->time_to_live, 2);
+			new = rte_cpu_to_be_16(rte_be_to_cpu_16(old) - 0x100);
+			memcpy(&ip->time_to_live, &new, 2);
+			ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old, new);
 		}
 		if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &idx) != 0)
 			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);

@@ -4,6 +4,7 @@
  * table.c - control path: forwarding snapshots (arrays Go fills, lookup
  * structures made here), the shared block and RCU publication.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -196,3 +197,12 @@ tf_quiesce(struct tf_shared *sh)
 {
 	rte_rcu_qsbr_synchronize(sh->qs, RTE_QSBR_THRID_INVALID);
 }
+
+/* tf_key_lo / tf_key_hi (tf_pkt.h) build struct tf_decap_key as two words. */
+_Static_assert(sizeof(struct tf_decap_key) == 16, "decap key has padding");
+_Static_assert(offsetof(struct tf_decap_key, has_key) == 1 &&
+	       offsetof(struct tf_decap_key, port) == 2 &&
+	       offsetof(struct tf_decap_key, id) == 4 &&
+	       offsetof(struct tf_decap_key, src) == 8 &&
+	       offsetof(struct tf_decap_key, dst) == 12, "decap key layout");
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "tf_key_lo assumes a little-endian CPU");

@@ -78,6 +78,7 @@ enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2 };
 #define TF_TUN_F_SEQ		0x01	/* GRE: send sequence numbers (RFC 2890) */
 #define TF_TUN_F_CSUM		0x02	/* GRE: send the checksum (RFC 2784) */
 #define TF_TUN_F_DSCP_COPY	0x04	/* outer DSCP from the inner header */
+#define TF_TUN_F_KEY		0x08	/* GRE: the template carries a key */
 
 /*
  * tf_tunnel: one tunnel, with its encap template (Ethernet + outer IPv4 +
@@ -97,10 +98,20 @@ struct tf_tunnel {
 	uint16_t sport_span;
 	uint16_t l4_off;	/* offset of GRE / UDP in hdr[] */
 	uint16_t mtu;		/* output port MTU: the largest outer IP packet */
+	/*
+	 * One's complement sum of the template's outer IPv4 header words (host
+	 * order values) with length, id, TOS and checksum taken as zero: the
+	 * worker adds the per-packet words instead of reading back the header
+	 * it just wrote (a store-forwarding stall).
+	 */
+	uint32_t ip_csum_base;
 	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
 };
 
-/* Decapsulation key: GRE by (remote, local, key), VXLAN by (local, port, VNI). */
+/*
+ * Decapsulation key: GRE by (remote, local, key), VXLAN by (local, port,
+ * VNI). 16 bytes, no padding: the worker builds it as two words.
+ */
 struct tf_decap_key {
 	uint8_t type;		/* enum tf_tun_type */
 	uint8_t has_key;	/* GRE: key field present */
@@ -268,7 +279,7 @@ struct tf_worker {
 	/* last decap lookup: most traffic on a link comes from one tunnel */
 	uint32_t lc_gen;		/* table generation the entry belongs to, 0 = empty */
 	uint16_t lc_idx;
-	struct tf_decap_key lc_key;
+	uint64_t lc_lo, lc_hi;		/* the key as tf_key_lo / tf_key_hi build it */
 	struct tf_tap tap;
 	struct tf_counters ctr __rte_cache_aligned;
 };

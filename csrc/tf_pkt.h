@@ -220,6 +220,17 @@ tf_ecn_decap(void *l3, uint16_t ethertype, uint8_t outer_tos)
 	return 0;
 }
 
+/* tf_outer_csum: the outer IPv4 checksum from the template's base and the patched words. */
+static inline rte_be16_t
+tf_outer_csum(const struct tf_tunnel *tun, uint8_t tos, uint16_t len, uint16_t id)
+{
+	uint32_t s = tun->ip_csum_base + tos + len + id;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return rte_cpu_to_be_16((uint16_t)~s);
+}
+
 /* Outer TOS on encapsulation: DSCP copied or fixed, ECN copied (RFC 6040 4.1, normal mode). */
 static inline uint8_t
 tf_encap_tos(const struct tf_tunnel *tun, uint8_t inner_tos)
@@ -265,21 +276,42 @@ tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 }
 
 /*
- * tf_decap_lookup returns the index of the tunnel of key k, or -1. A
- * one-entry cache per worker sits in front of the hash (keyed by table
+ * A decap key as two words, built in registers: a struct filled field by
+ * field and then compared as words stalls on store forwarding. The layout
+ * is struct tf_decap_key's on a little-endian CPU (x86).
+ */
+static inline uint64_t
+tf_key_lo(uint8_t type, uint8_t has_key, uint16_t port, uint32_t id)
+{
+	return type | (uint64_t)has_key << 8 | (uint64_t)port << 16 | (uint64_t)id << 32;
+}
+
+static inline uint64_t
+tf_key_hi(uint32_t src, uint32_t dst)
+{
+	return src | (uint64_t)dst << 32;
+}
+
+/*
+ * tf_decap_lookup returns the index of the tunnel of key (lo, hi), or -1.
+ * A one-entry cache per worker sits in front of the hash (keyed by table
  * generation: a freed table's address may come back).
  */
 static inline int
-tf_decap_lookup(struct tf_worker *w, const struct tf_table *t, const struct tf_decap_key *k)
+tf_decap_lookup(struct tf_worker *w, const struct tf_table *t, uint64_t lo, uint64_t hi)
 {
+	struct tf_decap_key k;
 	void *data;
 
-	if (likely(w->lc_gen == t->gen && memcmp(&w->lc_key, k, sizeof(*k)) == 0))
+	if (likely(w->lc_gen == t->gen && w->lc_lo == lo && w->lc_hi == hi))
 		return w->lc_idx;
-	if (rte_hash_lookup_data(t->decap, k, &data) < 0)
+	memcpy(&k, &lo, 8);
+	memcpy((uint8_t *)&k + 8, &hi, 8);
+	if (rte_hash_lookup_data(t->decap, &k, &data) < 0)
 		return -1;
 	w->lc_gen = t->gen;
-	w->lc_key = *k;
+	w->lc_lo = lo;
+	w->lc_hi = hi;
 	w->lc_idx = (uint16_t)(uintptr_t)data;
 	return w->lc_idx;
 }

@@ -47,10 +47,12 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	rte_memcpy(h, tun->hdr, tun->hdr_len);
 
 	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	tos = tf_encap_tos(tun, tos);
 	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
-	ip->type_of_service = tf_encap_tos(tun, tos);
-	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->type_of_service = tos;
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id);
+	ip->hdr_checksum = tf_outer_csum(tun, tos, (uint16_t)outer_len, w->ip_id);
+	w->ip_id++;
 	udp = (struct rte_udp_hdr *)(h + tun->l4_off);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(*ip)));
 	udp->src_port = rte_cpu_to_be_16(tun->sport_min +
@@ -84,7 +86,6 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t l3_len = rte_be_to_cpu_16(ip->total_length);
 	uint32_t off = RTE_ETHER_HDR_LEN + ip_hl;
 	uint32_t hlen = off + sizeof(struct rte_udp_hdr) + sizeof(struct tf_vxlan_hdr);
-	struct tf_decap_key key = { .type = TF_TUN_VXLAN };
 	const struct rte_udp_hdr *udp;
 	const struct tf_vxlan_hdr *vx;
 	const struct tf_tunnel *tun;
@@ -108,10 +109,10 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (unlikely(!(vx->flags & TF_VXLAN_I)))
 		return tf_drop(w, in, m, TF_DROP_BAD_VXLAN);
 
-	key.port = rte_be_to_cpu_16(udp->dst_port);
-	key.id = rte_be_to_cpu_32(vx->vni_rsvd) >> 8;
-	key.dst = ip->dst_addr;
-	ti = tf_decap_lookup(w, t, &key);
+	ti = tf_decap_lookup(w, t,
+			     tf_key_lo(TF_TUN_VXLAN, 0, rte_be_to_cpu_16(udp->dst_port),
+				       rte_be_to_cpu_32(vx->vni_rsvd) >> 8),
+			     tf_key_hi(0, ip->dst_addr));
 	if (ti < 0)
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	tun = &t->tunnels[ti];

@@ -116,6 +116,7 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 		tun.mtu = C.uint16_t(out.Spec.MTU)
 		tun.hdr_len = C.uint8_t(len(tpl.hdr))
 		tun.l4_off = C.uint16_t(tpl.l4Off)
+		tun.ip_csum_base = C.uint32_t(ipv4CsumBase(tpl.hdr[ethLen : ethLen+ipv4Len]))
 		for j, b := range tpl.hdr {
 			tun.hdr[j] = C.uint8_t(b)
 		}
@@ -129,6 +130,9 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 		switch tc.Type {
 		case conf.TunnelGRE:
 			tun._type = C.TF_TUN_GRE
+			if tc.Key != nil {
+				tun.flags |= C.TF_TUN_F_KEY
+			}
 			if tc.Seq {
 				tun.flags |= C.TF_TUN_F_SEQ
 			}

@@ -96,6 +96,23 @@ func vxlanTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	return template{hdr: append(h, u...), l4Off: ethLen + ipv4Len}
 }
 
+// ipv4CsumBase sums the 16-bit words of an outer IPv4 header template with
+// the TOS byte, total length, id and checksum taken as zero; the worker adds
+// the per-packet values (tf_outer_csum in csrc/tf_pkt.h).
+func ipv4CsumBase(h []byte) uint32 {
+	var s uint32
+	for i := 0; i < len(h); i += 2 {
+		switch i {
+		case 0:
+			s += uint32(h[0]) << 8 // version and IHL; TOS added per packet
+		case 2, 4, 10: // total length, id, checksum
+		default:
+			s += uint32(binary.BigEndian.Uint16(h[i:]))
+		}
+	}
+	return s
+}
+
 func buildTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) (template, error) {
 	switch t.Type {
 	case conf.TunnelGRE:
