@@ -136,17 +136,15 @@ tf_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail, uint32_t frame_l3)
 	return (int)hl;
 }
 
-/* tf_trim drops Ethernet padding after an L3 packet of l3_len at l3_off. */
-static inline int
-tf_trim(struct rte_mbuf *m, uint32_t l3_off, uint32_t l3_len)
+/* tf_trim_slow: tf_trim when there is padding to drop. */
+static __rte_noinline int
+tf_trim_slow(struct rte_mbuf *m, uint32_t l3_off, uint32_t l3_len)
 {
 	uint32_t extra = rte_pktmbuf_pkt_len(m) - l3_off - l3_len;
 	uint32_t keep = l3_off + l3_len;
 	struct rte_mbuf *s = m;
 	uint16_t segs = 1;
 
-	if (extra == 0)
-		return 0;
 	if (rte_pktmbuf_trim(m, extra) == 0)
 		return 0;
 	/*
@@ -166,6 +164,15 @@ tf_trim(struct rte_mbuf *m, uint32_t l3_off, uint32_t l3_len)
 	m->nb_segs = segs;
 	m->pkt_len = l3_off + l3_len;
 	return 0;
+}
+
+/* tf_trim drops Ethernet padding after an L3 packet of l3_len at l3_off. */
+static inline int
+tf_trim(struct rte_mbuf *m, uint32_t l3_off, uint32_t l3_len)
+{
+	if (likely(rte_pktmbuf_pkt_len(m) == l3_off + l3_len))
+		return 0;
+	return tf_trim_slow(m, l3_off, l3_len);
 }
 
 static inline uint8_t
