@@ -24,25 +24,13 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	uint32_t inner_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
 	uint8_t tos = tf_inner_tos(rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN), ethertype);
-	struct rte_ipv4_hdr *ip;
 	struct tf_gre_hdr *gre;
 	uint8_t *opt;
 	uint8_t *h;
 
-	if (unlikely(outer_len > tun->mtu))
-		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
-	h = (uint8_t *)rte_pktmbuf_prepend(m, tun->hdr_len - RTE_ETHER_HDR_LEN);
+	h = tf_push_outer4(w, tun, in, m, RTE_ETHER_HDR_LEN, outer_len, tos);
 	if (unlikely(h == NULL))
-		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
-	rte_memcpy(h, tun->hdr, tun->hdr_len);
-
-	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-	tos = tf_encap_tos(tun, tos);
-	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
-	ip->type_of_service = tos;
-	ip->packet_id = rte_cpu_to_be_16(w->ip_id);
-	ip->hdr_checksum = tf_outer_csum(tun, tos, (uint16_t)outer_len, w->ip_id);
-	w->ip_id++;
+		return;
 	gre = (struct tf_gre_hdr *)(h + tun->l4_off);
 	gre->proto = ethertype;
 	opt = (uint8_t *)(gre + 1);
@@ -56,7 +44,7 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	if (tun->flags & TF_TUN_F_CSUM) {	/* RFC 2784 2.5: header and payload */
 		uint16_t sum = 0;
 
-		rte_raw_cksum_mbuf(m, tun->l4_off, outer_len - (tun->l4_off - RTE_ETHER_HDR_LEN), &sum);
+		tf_raw_cksum_mbuf(m, tun->l4_off, outer_len - (tun->l4_off - RTE_ETHER_HDR_LEN), &sum);
 		*(uint16_t *)(gre + 1) = (uint16_t)~sum;
 	}
 
@@ -97,7 +85,7 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (fl & TF_GRE_C) {
 		uint16_t sum = 0;
 
-		if (rte_raw_cksum_mbuf(m, off, l3_len - ip_hl, &sum) != 0 || sum != 0xffff)
+		if (tf_raw_cksum_mbuf(m, off, l3_len - ip_hl, &sum) != 0 || sum != 0xffff)
 			return tf_drop(w, in, m, TF_DROP_BAD_GRE_CHECKSUM);
 		o += 4;
 	}

@@ -31,30 +31,18 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
 	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	uint8_t tos = 0;
-	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 	uint32_t hash;
 	uint8_t *h;
 
-	if (unlikely(outer_len > tun->mtu))
-		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
 	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
 		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
 	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
-	h = (uint8_t *)rte_pktmbuf_prepend(m, tun->hdr_len);
+	h = tf_push_outer4(w, tun, in, m, 0, outer_len, tos);
 	if (unlikely(h == NULL))
-		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
-	rte_memcpy(h, tun->hdr, tun->hdr_len);
-
-	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-	tos = tf_encap_tos(tun, tos);
-	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
-	ip->type_of_service = tos;
-	ip->packet_id = rte_cpu_to_be_16(w->ip_id);
-	ip->hdr_checksum = tf_outer_csum(tun, tos, (uint16_t)outer_len, w->ip_id);
-	w->ip_id++;
+		return;
 	udp = (struct rte_udp_hdr *)(h + tun->l4_off);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(*ip)));
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(struct rte_ipv4_hdr)));
 	udp->src_port = rte_cpu_to_be_16(tun->sport_min +
 		(uint16_t)(((uint64_t)hash * tun->sport_span) >> 32));
 
@@ -102,8 +90,7 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		     rte_pktmbuf_data_len(m) < hlen + RTE_ETHER_HDR_LEN))
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	/* RFC 7348 section 5: a zero checksum is accepted; a non-zero one is verified. */
-	if (udp->dgram_cksum != 0 &&
-	    rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, off) != 0)
+	if (udp->dgram_cksum != 0 && tf_udp4_cksum_bad(m, ip, off))
 		return tf_drop(w, in, m, TF_DROP_BAD_UDP_CHECKSUM);
 	vx = (const struct tf_vxlan_hdr *)(udp + 1);
 	if (unlikely(!(vx->flags & TF_VXLAN_I)))
