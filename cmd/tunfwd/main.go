@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitConfig
 	}
-	opts := runOpts{period: *period, statsJSON: *statsJSON, idleExit: *idleExit,
+	opts := runOpts{period: *period, statsJSON: *statsJSON, idleExit: *idleExit, confPath: *confPath,
 		interactive: *interactive, script: script, metrics: *metrics}
 	if *ctlSocket == "" {
 		*ctlSocket = cfg.Control.Socket
@@ -153,6 +153,7 @@ type runOpts struct {
 	ctlSocket   string // "": none
 	ctlOptional bool   // the default path: go on without it if its directory cannot be made
 	metrics     string // listen address, "": off
+	confPath    string // re-read on SIGHUP
 }
 
 // serve runs the gateway until a signal, idle exit or quit, then prints and
@@ -210,6 +211,10 @@ func serve(cfg *conf.Config, opts runOpts, stdout io.Writer) error {
 	for _, p := range g.PortInfo() {
 		fmt.Fprintf(out, "port %d %-10s %-8s %s %s mtu %d, %s\n", p.ID, p.Name, p.Side, p.Driver, p.MAC, p.MTU, p.Link)
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHUP(hup, g, opts.confPath, out)
 	sh := cli.New(g)
 	quitCh := make(chan struct{})
 	var quitOnce sync.Once
@@ -325,4 +330,22 @@ func checkHost(cfg *conf.Config) error {
 		}
 	}
 	return nil
+}
+
+// reloadOnHUP re-reads the configuration file on each SIGHUP and applies it
+// as a live change; a file that does not load, or asks for a change that
+// needs a restart, is rejected and the running state stays as it was.
+func reloadOnHUP(hup <-chan os.Signal, g *dataplane.Gateway, path string, out io.Writer) {
+	for range hup {
+		cfg, err := conf.Load(path)
+		if err == nil {
+			err = g.Apply(cfg)
+		}
+		if err != nil {
+			fmt.Fprintf(out, "tunfwd: SIGHUP: %s rejected, running configuration unchanged:\n%v\n", path, err)
+			continue
+		}
+		fmt.Fprintf(out, "tunfwd: SIGHUP: %s applied: %d tunnels, %d routes, %d L2 bindings\n",
+			path, len(cfg.Tunnels), len(cfg.Routes), len(cfg.L2))
+	}
 }
