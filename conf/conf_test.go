@@ -546,8 +546,10 @@ k=1
 func FuzzParse(f *testing.F) {
 	fwd, err := os.ReadFile("fwd.toml")
 	require.NoError(f, err)
+	demo, err := os.ReadFile("demo.toml")
+	require.NoError(f, err)
 	for _, seed := range []string{
-		base, string(fwd), "", "[eal]\nmemory_mb = 1\n", "port = [{name = \"p\"}]",
+		base, string(fwd), string(demo), "", "[eal]\nmemory_mb = 1\n", "port = [{name = \"p\"}]",
 		"[[tunnel]]\nvni = \"x\"\n", "a = \"\"\"\n[[x]]\n\"\"\"\n", "[[port]]\nname = 'a\n",
 		"x = {a = 1, b = [1, {c = 2}]}\n", base + "[[route]]\nprefix = \"10.0.0.1/8\"\n",
 	} {
@@ -563,10 +565,19 @@ func FuzzParse(f *testing.F) {
 		var es Errors
 		require.True(t, errors.As(err, &es), "%T %v", err, err)
 		require.NotEmpty(t, es)
+		lines := bytes.Count(data, []byte("\n")) + 1
 		for _, e := range es {
 			require.Equal(t, "fuzz.toml", e.File)
 			require.True(t, e.Line > 0 || e.Key != "", "%v", e)
 			require.NotEmpty(t, e.Msg)
+			// the line named is in the file, and the message shows what it names
+			require.LessOrEqual(t, e.Line, lines, "%v: line past the end of the file", e)
+			if e.Line > 0 {
+				require.Contains(t, e.Error(), "fuzz.toml:"+strconv.Itoa(e.Line)+":")
+			}
+			if e.Key != "" {
+				require.Contains(t, e.Error(), e.Key)
+			}
 		}
 	})
 }

@@ -171,7 +171,7 @@ tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	{
 		uint16_t sum = 0;	/* RFC 792: over the whole ICMP message */
 
-		if (rte_raw_cksum_mbuf(m, sizeof(*eth) + ip_hl, l3_len - ip_hl, &sum) != 0 ||
+		if (tf_raw_cksum_mbuf(m, sizeof(*eth) + ip_hl, l3_len - ip_hl, &sum) != 0 ||
 		    sum != 0xffff)
 			return tf_drop(w, in, m, TF_DROP_BAD_ICMP_CHECKSUM);
 	}
