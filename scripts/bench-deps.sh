@@ -11,18 +11,9 @@ set -euo pipefail
 pkgs=(dpdk linux-perf)
 [ "${BENCH_NO_OVS:-0}" = 1 ] || pkgs+=(openvswitch-switch-dpdk)
 
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
+. "$(dirname "$0")/lib.sh"
+need_pkgs bench-deps "${pkgs[@]}" || exit 1
 [ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench-deps: missing packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
-	exit 1
-fi
-echo "bench-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Do not let the package scripts start daemons (ovs-vswitchd, ovsdb-server):
 # the benchmark starts its own instance with its own database and stops it.

@@ -7,18 +7,9 @@ set -euo pipefail
 pkgs=(libdpdk-dev dpdk dpdk-dev libpcap-dev pkg-config tshark python3-scapy
 	python3-cryptography iproute2 gcc make)
 
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
+. "$(dirname "$0")/lib.sh"
+need_pkgs deps "${pkgs[@]}" || exit 1
 [ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
-	exit 1
-fi
-echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer once, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
