@@ -365,47 +365,15 @@ func TestMetricsRefusesNonLoopback(t *testing.T) {
 
 // trace on live traffic: an endless rx pcap of clear packets, half routed
 // into g1, half to a prefix without a route.
-const traceConf = `
-[eal]
-file_prefix = "tunfwd-trace"
-
-[dataplane]
-workers = [1]
-mbufs = 2047
-idle_us = 20
-
-[[port]]
-name = "lan"
-side = "inner"
-vdev = "net_pcap_tr_lan,rx_pcap={dir}/lan.in.pcap,infinite_rx=1"
-mac = "02:00:00:00:01:01"
-addresses = ["10.1.0.1/24"]
-
-[[port]]
-name = "wan"
-side = "underlay"
-vdev = "net_null_tr_wan,no-rx=1"
-mac = "02:00:00:00:02:01"
-addresses = ["192.0.2.1/24"]
-
-[[nexthop]]
-ip = "192.0.2.2"
-mac = "02:00:00:00:02:02"
-port = "wan"
-
-[[tunnel]]
-name = "g1"
-type = "gre"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-key = 7
-
-[[route]]
-prefix = "10.2.0.0/16"
-tunnel = "g1"
-`
+var traceConf = strings.NewReplacer(
+	`file_prefix = "tunfwd-e2e"`, `file_prefix = "tunfwd-trace"`,
+	"net_pcap_e2e_lan,rx_pcap={dir}/lan.in.pcap,tx_pcap={dir}/lan.out.pcap", "net_pcap_tr_lan,rx_pcap={dir}/lan.in.pcap,infinite_rx=1",
+	"net_pcap_e2e_wan,rx_pcap={dir}/wan.in.pcap,tx_pcap={dir}/wan.out.pcap", "net_null_tr_wan,no-rx=1",
+).Replace(e2eConf)
 
 func TestTraceLive(t *testing.T) {
+	require.Contains(t, traceConf, "infinite_rx=1")
+	require.Contains(t, traceConf, "net_null_tr_wan")
 	dir, path := writeConf(t, traceConf)
 	hw, _ := net.ParseMAC("02:00:00:00:01:01")
 	routed := pktgen.Flow{DstMAC: hw, Src: netip.MustParseAddr("10.1.0.2"), Dst: netip.MustParseAddr("10.2.0.7"),
