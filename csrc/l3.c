@@ -80,7 +80,7 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 	rt = &t->routes[idx];
 	if (rt->kind == TF_RT_TUNNEL)
-		return tf_gre_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
+		return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
 
 	{
 		const struct tf_nexthop *nh = &t->nexthops[rt->idx];
@@ -95,6 +95,31 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			w->tr->action = TF_ACT_ROUTE;	/* a decapsulated packet stays "decap" */
 		w->ctr.routed++;
 		tf_tx(w, nh->port, m);
+	}
+}
+
+/* tf_l3_encap puts an IP packet (after its Ethernet header) into an L3 tunnel. */
+static inline void
+tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+	    struct rte_mbuf *m, uint16_t ethertype)
+{
+	switch (tun->type) {
+	case TF_TUN_GRE:
+		return tf_gre_encap(w, tun, in, m, ethertype);
+	default:	/* the table builder routes only into L3 tunnels */
+		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
+	}
+}
+
+/* tf_l2_encap puts an Ethernet frame into an L2 tunnel. */
+static inline void
+tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in, struct rte_mbuf *m)
+{
+	switch (tun->type) {
+	case TF_TUN_VXLAN:
+		return tf_vxlan_encap(w, tun, in, m);
+	default:	/* the table builder binds only L2 tunnels */
+		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 	}
 }
 

@@ -607,6 +607,10 @@ static void tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16
 			   struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			   struct rte_mbuf *m);
+static inline void tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			       struct rte_mbuf *m, uint16_t ethertype);
+static inline void tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			       struct rte_mbuf *m);
 static void tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			  struct rte_mbuf *m, uint16_t ethertype, int outer_tos);
 static void tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,

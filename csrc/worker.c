@@ -274,7 +274,7 @@ tf_rx_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 		if (ti == TF_NO_TUNNEL)
 			return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 	}
-	tf_vxlan_encap(w, &t->tunnels[ti], in, m);
+	tf_l2_encap(w, &t->tunnels[ti], in, m);
 }
 
 /* Inner IPv6: ND and echo for the gateway's addresses, everything else routed. */
