@@ -79,7 +79,6 @@ var kernelFeatures = map[string]string{
 	"vxlan":  "ip link add t0 type vxlan id 1 local 192.0.2.9 remote 192.0.2.8 dstport 4789",
 	"vxlan6": "ip link add t0 type vxlan id 1 local 2001:db8::9 remote 2001:db8::8 dstport 4789",
 	"bridge": "ip link add t0 type bridge",
-	"vlan":   "ip link add t0 type veth peer name t1 && ip link add link t0 name t0.5 type vlan id 5",
 	// CONFIG_IPV6_SEG6_LWTUNNEL: seg6 and seg6local routes
 	"seg6": "ip link add t0 type veth peer name t1 && ip link set t0 up && " +
 		"ip -6 route add 2001:db8:9::/64 encap seg6 mode encap segs 2001:db8::1 dev t0",

@@ -40,9 +40,12 @@
 #   tunfwd's checksums at all. GSO/GRO would hand af_packet frames over the MTU.
 # - NAME-gw: IPv6 off and no address: the kernel there must stay silent (an
 #   af_packet socket also sees what the local stack sends on the interface).
-# - the others: IPv6 off unless -6 (then on, but without DAD, router
-#   solicitations or MLD reports), and no neighbour re-probe during a test
-#   (delay_first_probe_time 60 s), so what crosses tunfwd is only the test's.
+# - the others: IPv6 off unless -6; then on for the veth ends (not for the
+#   devices a case adds: a bridge or a tunnel device would send MLD reports
+#   and solicitations of its own), without DAD or router solicitations, and
+#   the MLD reports of a join sent within 10 ms instead of 1 s, so they are
+#   over before `up` returns; no neighbour re-probe during a test
+#   (delay_first_probe_time 60 s). What crosses tunfwd is then only the test's.
 # A case's own devices should be quiet too: a bridge with multicast snooping
 # (the default) joins 224.0.0.106 and sends IGMP reports: mcast_snooping 0.
 set -euo pipefail
@@ -85,6 +88,8 @@ veth() {
 	ip -n "$1" link add "$2" address "$3" type veth peer name "$5" address "$6" netns "$4"
 	offloads_off "$1" "$2"
 	offloads_off "$4" "$5"
+	v6_on "$1" "$2"
+	v6_on "$4" "$5"
 	no_reprobe "$1" "$2"
 	no_reprobe "$4" "$5"
 	ip -n "$1" link set "$2" up
@@ -102,29 +107,37 @@ offloads_off() {
 	return 0
 }
 
+v6_on() { # v6_on NS IF: IPv6 on the interface with -6, never in NAME-gw
+	[ "$v6" = 1 ] && [ "${1##*-}" != gw ] || return 0
+	nsx "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=0"
+}
+
 # no_reprobe NS IF: a neighbour entry used within 60 s is not re-probed
 # (neigh "default" exists only in the initial namespace: set it per interface)
 no_reprobe() {
 	nsx "$1" sysctl -qw "net.ipv4.neigh.$2.delay_first_probe_time=60"
-	nsx "$1" test -e "/proc/sys/net/ipv6/neigh/$2" || return 0 # not with IPv6 off
 	nsx "$1" sysctl -qw "net.ipv6.neigh.$2.delay_first_probe_time=60"
 }
 
-quiet() { # quiet NS V6: sysctls before any interface exists (new ones inherit "default")
-	local ns=$1 v6=$2
-	if [ "$v6" = 1 ]; then
-		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.force_mld_version=2 net.ipv6.conf.default.mldv2_unsolicited_report_interval=0
-	else
-		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+# quiet NS: sysctls before any interface exists (new ones inherit "default").
+# IPv6 off ("all" also sets "default"); with -6, veth() turns it on again
+# for the veth ends outside NAME-gw, the ones a case gives addresses to.
+quiet() {
+	nsx "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.default.router_solicitations=0 \
+		net.ipv6.conf.default.mldv1_unsolicited_report_interval=10 \
+		net.ipv6.conf.default.mldv2_unsolicited_report_interval=10 \
+		net.ipv6.conf.all.disable_ipv6=1
+	if [ "$v6" = 1 ] && [ "${1##*-}" != gw ]; then
+		nsx "$1" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
 	fi
 }
 
 up() {
-	local v6=0 r line role cmd n=0
+	local r line role cmd n=0
 	name=$1 # global: the EXIT trap needs it
 	shift
+	v6=0
 	[ "${1:-}" = -6 ] && v6=1
 	[ ${#name} -le 40 ] && [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad NAME: $name"
 	for r in "${roles[@]}"; do
@@ -136,7 +149,7 @@ up() {
 	for r in "${roles[@]}"; do
 		ip netns add "$name-$r"
 		ip -n "$name-$r" link set lo up
-		if [ "$r" = gw ]; then quiet "$name-$r" 0; else quiet "$name-$r" "$v6"; fi
+		quiet "$name-$r"
 	done
 	veth "$name-lan" eth0 02:00:00:00:01:02 "$name-gw" lan0 02:00:00:00:01:01
 	veth "$name-gw" wan0 02:00:00:00:02:01 "$name-peer" eth0 02:00:00:00:02:02
@@ -153,6 +166,8 @@ up() {
 			nsx "$name-$role" sh -c "$cmd" || die "case line $n ($role): $cmd"
 		done
 	fi
+	# the MLD reports of the joins just made: 2 within 10 ms each (see quiet)
+	[ "$v6" = 0 ] || sleep 0.1
 	trap - EXIT INT TERM
 }
 
