@@ -318,6 +318,7 @@ type summary struct {
 	Drops   map[string]uint64 `json:"drops"`
 	Dropped uint64            `json:"dropped"`
 	ARP     uint64            `json:"arp_replies"`
+	ND      uint64            `json:"nd_replies"`
 }
 
 // stop ends tunfwd with SIGINT, as an operator would, and reads its final counters.
