@@ -191,7 +191,9 @@ func (res *SoakResult) fill(s *soakSummary) {
 }
 
 func (res *SoakResult) judge() {
-	add := func(ok bool, f string, a ...any) { res.Checks = append(res.Checks, soakCheck{fmt.Sprintf(f, a...), ok}) }
+	add := func(ok bool, f string, a ...any) {
+		res.Checks = append(res.Checks, soakCheck{fmt.Sprintf(f, a...), ok})
+	}
 	add(res.ExitCode == 0, "exit status 0 after SIGINT (got %d)", res.ExitCode)
 	add(res.StopSeconds < 2, "stopped %.2f s after SIGINT", res.StopSeconds)
 	add(res.Mempool[0] == res.Mempool[1], "mempool whole: %d of %d mbufs", res.Mempool[0], res.Mempool[1])
@@ -484,17 +486,17 @@ func soakInputs() map[string][][]byte {
 			wan = append(wan, mut(func(f []byte) { f[14+39]++ })) // not local
 			continue
 		}
-		wan = append(wan, mut(func(f []byte) { f[14+10] ^= 0x55 }))  // IPv4 checksum
-		wan = append(wan, mut(func(f []byte) { f[14+2] += 0x40 }))   // total length past the frame
+		wan = append(wan, mut(func(f []byte) { f[14+10] ^= 0x55 }))      // IPv4 checksum
+		wan = append(wan, mut(func(f []byte) { f[14+2] += 0x40 }))       // total length past the frame
 		wan = append(wan, fix4(mut(func(f []byte) { f[14+6] |= 0x20 }))) // MF: a fragment
 		wan = append(wan, fix4(mut(func(f []byte) { f[14+19]++ })))      // not local
 		switch g[14+9] {
 		case 47:
-			wan = append(wan, mut(func(f []byte) { f[14+20+1] |= 1 }))      // GRE version 1
+			wan = append(wan, mut(func(f []byte) { f[14+20+1] |= 1 }))        // GRE version 1
 			wan = append(wan, mut(func(f []byte) { f[14+20+4+4+3] ^= 0x0f })) // key (checksum breaks first)
 			wan = append(wan, soakGREKey(g, 41))
 		case 17:
-			wan = append(wan, mut(func(f []byte) { f[14+20+6], f[14+20+7] = 0, 0; f[14+20+8] = 0 })) // I flag clear
+			wan = append(wan, mut(func(f []byte) { f[14+20+6], f[14+20+7] = 0, 0; f[14+20+8] = 0 }))    // I flag clear
 			wan = append(wan, mut(func(f []byte) { f[14+20+6], f[14+20+7] = 0, 0; f[14+20+8+6] ^= 1 })) // VNI
 		}
 		_ = i
