@@ -86,6 +86,8 @@ tf_rx_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	switch (ip->next_proto_id) {
 	case IPPROTO_GRE:
 		return tf_gre_decap(w, t, in, m, (uint32_t)hl);
+	case IPPROTO_ESP:
+		return tf_esp_decap(w, t, in, m, (uint32_t)hl);
 	case IPPROTO_UDP: {
 		const struct rte_udp_hdr *udp = (const void *)((uint8_t *)ip + hl);
 		uint16_t i;
@@ -95,7 +97,9 @@ tf_rx_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 		for (i = 0; i < t->nb_udp; i++)
 			if (udp->dst_port == rte_cpu_to_be_16(t->udp[i].port))
-				return tf_vxlan_decap(w, t, in, m, (uint32_t)hl);
+				return t->udp[i].type == TF_TUN_ESP ?
+				       tf_esp_decap(w, t, in, m, (uint32_t)hl) :
+				       tf_vxlan_decap(w, t, in, m, (uint32_t)hl);
 		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
 	}
 	default:
@@ -241,6 +245,9 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			__atomic_store_n(&w->tap.head, w->tap.head + 1, __ATOMIC_RELEASE);
 		}
 	}
+	/* ESP was only staged above: librte_ipsec works on the burst's groups */
+	if (w->esp.n > 0)
+		tf_esp_flush(w, t);
 }
 
 void

@@ -6,3 +6,4 @@
 #include "../csrc/l3.c"
 #include "../csrc/table.c"
 #include "../csrc/port.c"
+#include "../csrc/esp.c"
