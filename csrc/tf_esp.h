@@ -88,4 +88,33 @@ struct tf_esp_stage {
 	struct tf_esp_pkt p[2 * TF_BURST_MAX];
 };
 
+enum tf_alg { TF_ALG_AES_GCM = 1, TF_ALG_AES_CBC = 2, TF_ALG_NULL = 3 };
+enum tf_auth { TF_AUTH_NONE = 0, TF_AUTH_SHA1_96 = 1, TF_AUTH_SHA256_128 = 2, TF_AUTH_NULL = 3 };
+
+/* tf_sa_conf: what Go gives tf_sa_init for one SA (keys are copied by the session). */
+struct tf_sa_conf {
+	uint32_t spi;			/* host order */
+	uint32_t win;
+	uint64_t flags;			/* RTE_IPSEC_SAFLAG_* */
+	uint8_t dir, mode, esn, cdev;
+	uint8_t alg, auth, key_len, auth_key_len;
+	uint8_t key[32];
+	uint8_t auth_key[64];
+	uint8_t salt[4];
+	uint8_t hdr_len;
+	uint8_t hdr[TF_ESP_HDR_MAX];	/* Ethernet + outer IPv4 (+ UDP), lengths and checksum zero */
+};
+
+/* Control path (EAL main lcore, crypto.c). All return 0 or -errno unless noted. */
+int tf_crypto_probe(const char *name, const char *args, int vdev, uint8_t *dev);
+int tf_crypto_info(uint8_t dev, uint32_t *sess_size, int *cpu, uint16_t *max_qp);
+/* the pools return NULL on error (rte_errno) */
+struct rte_mempool *tf_crypto_sess_pool(const char *name, uint32_t n, uint32_t elt);
+struct rte_mempool *tf_crypto_op_pool(const char *name, uint32_t n, uint32_t cache);
+int tf_crypto_setup(uint8_t dev, uint16_t nb_qp, uint32_t nb_desc, struct rte_mempool *sess_pool);
+int tf_crypto_close(uint8_t dev, const char *name, int vdev);
+/* tf_sa_init makes sa's librte_ipsec SA, crypto session and prepared session. */
+int tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *sess_pool);
+void tf_sa_fini(struct tf_sa *sa);
+
 #endif /* TF_ESP_H */

@@ -7,3 +7,4 @@
 #include "../csrc/table.c"
 #include "../csrc/port.c"
 #include "../csrc/esp.c"
+#include "../csrc/crypto.c"
