@@ -47,6 +47,7 @@ var (
 
 	mDrops  = desc("drops_total", "Packets dropped, by reason (see tunfwd show drops all).", "reason")
 	mARP    = desc("arp_replies_total", "ARP requests for the gateway's addresses answered.")
+	mND     = desc("nd_replies_total", "Neighbour Solicitations for the gateway's addresses answered.")
 	mEcho   = desc("echo_replies_total", "ICMP echo requests to the gateway's addresses answered.")
 	mRouted = desc("routed_total", "Packets routed to inner next hops.")
 
@@ -58,7 +59,7 @@ var allDescs = []*prometheus.Desc{
 	mUp, mPortRxPkts, mPortRxBytes, mPortTxPkts, mPortTxBytes, mPortDrops,
 	mDevRxPkts, mDevTxPkts, mDevRxBytes, mDevTxBytes, mDevMissed, mDevRxErr, mDevTxErr, mDevNoMbuf,
 	mTunEncapPkts, mTunEncapBytes, mTunDecapPkts, mTunDecapBytes,
-	mDrops, mARP, mEcho, mRouted, mPolls, mBusyPolls,
+	mDrops, mARP, mND, mEcho, mRouted, mPolls, mBusyPolls,
 }
 
 // Describe sends every metric's description.
@@ -104,6 +105,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(mDrops, k.Drops[r], r)
 	}
 	counter(mARP, k.ARPReplies)
+	counter(mND, k.NDReplies)
 	counter(mEcho, k.EchoReplies)
 	counter(mRouted, k.Routed)
 	for _, l := range c.gw.Lcores() {

@@ -357,7 +357,10 @@ func TestValidation(t *testing.T) {
 		{name: "remote missing", add: "\n[[tunnel]] #<\nname = \"g1\"\ntype = \"gre\"\nlocal = \"192.0.2.1\"\n", key: "tunnel[2].remote", msg: "required"},
 		{name: "local missing", add: "\n[[tunnel]] #<\nname = \"g1\"\ntype = \"gre\"\nremote = \"192.0.2.9\"\n", key: "tunnel[2].local", msg: "required"},
 		{name: "family mismatch", add: strings.Replace(tunG, `remote = "198.51.100.9"`, `remote = "2001:db8::9" #<`, 1), key: "tunnel[2].remote", msg: "different IP families"},
-		{name: "ipv6 underlay", add: strings.NewReplacer(`local = "192.0.2.1"`, `local = "2001:db8::1" #<`, `remote = "198.51.100.9"`, `remote = "2001:db8::9"`).Replace(tunG), key: "tunnel[2].local", msg: "not supported yet"},
+		{name: "ipv6 underlay nexthop family", add: strings.NewReplacer(`local = "192.0.2.1"`, `local = "2001:db8::1"`, `remote = "198.51.100.9"`, `remote = "2001:db8::9"`, `nexthop = "192.0.2.254"`, `nexthop = "192.0.2.254" #<`).Replace(tunG), key: "tunnel[2].nexthop", msg: "different IP families"},
+		{name: "ipv6 underlay df", add: "\n[[nexthop]]\nip = \"2001:db8::fe\"\nmac = \"02:00:00:00:00:fe\"\nport = \"up0\"\n" +
+			"\n[[tunnel]]\nname = \"g6\"\ntype = \"gre\"\nlocal = \"2001:db8::1\"\nremote = \"2001:db8:9::9\"\nnexthop = \"2001:db8::fe\"\ndf = false #<\n", key: "tunnel[2].df", msg: "IPv4 underlay"},
+		{name: "udp6 zero csum over ipv4", add: tunV + "udp6_zero_csum_rx = true #<\n", key: "tunnel[2].udp6_zero_csum_rx", msg: "over IPv6"},
 		{name: "local not ours", add: strings.Replace(tunG, `local = "192.0.2.1"`, `local = "192.0.2.2" #<`, 1), key: "tunnel[2].local", msg: "not an address of any underlay port"},
 		{name: "local on inner port", add: strings.Replace(tunG, `local = "192.0.2.1"`, `local = "10.1.0.1" #<`, 1), key: "tunnel[2].local", msg: `port "in0", which is not an underlay port`},
 		{name: "remote is local", add: strings.Replace(tunG, `remote = "198.51.100.9"`, `remote = "192.0.2.1" #<`, 1), key: "tunnel[2].remote", msg: "local address"},

@@ -90,7 +90,7 @@ type Tunnel struct {
 	Nexthop netip.Addr `toml:"nexthop"` // underlay next hop; default Remote; must be a [[nexthop]]
 	TTL     int        `toml:"ttl"`     // outer TTL / hop limit, 1..255; default 64
 	DSCP    DSCP       `toml:"dscp"`    // "copy" (default) or 0..63
-	DF      *bool      `toml:"df"`      // outer IPv4 don't-fragment bit; default true
+	DF      *bool      `toml:"df"`      // outer IPv4 don't-fragment bit; default true (IPv4 underlay only)
 
 	// GRE (RFC 2784, RFC 2890)
 	Key      *uint32 `toml:"key"`      // GRE key; nil = no key field
@@ -101,6 +101,11 @@ type Tunnel struct {
 	VNI          uint32 `toml:"vni"`            // 24 bits, required for vxlan
 	DstPort      int    `toml:"dst_port"`       // default 4789
 	SrcPortRange [2]int `toml:"src_port_range"` // inclusive; default [49152, 65535]
+
+	// UDP tunnels over IPv6: a zero UDP checksum is sent / accepted only when
+	// enabled (RFC 6935, RFC 6936; the kernel's udp6zerocsumtx / udp6zerocsumrx)
+	UDP6ZeroCsumTx bool `toml:"udp6_zero_csum_tx"`
+	UDP6ZeroCsumRx bool `toml:"udp6_zero_csum_rx"`
 }
 
 // Route sends an inner prefix into a tunnel or to an inner next hop.

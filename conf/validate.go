@@ -371,6 +371,9 @@ func (ch *checker) tunnels(c *Config) {
 		if t.TTL < 1 || t.TTL > 255 {
 			ch.errorf(k+".ttl", "%d out of range 1..255", t.TTL)
 		}
+		if t.Local.Is6() && ch.has(k+".df") {
+			ch.errorf(k+".df", "df is for an IPv4 underlay: IPv6 routers never fragment")
+		}
 		if !t.DSCP.Copy && t.DSCP.Value > 63 {
 			ch.errorf(k+".dscp", "%d out of range 0..63", t.DSCP.Value)
 		}
@@ -415,6 +418,14 @@ func (ch *checker) tunnels(c *Config) {
 			}
 			if t.Checksum {
 				ch.errorf(k+".checksum", "checksum is for gre tunnels, not vxlan")
+			}
+			if t.Local.Is4() {
+				if t.UDP6ZeroCsumTx {
+					ch.errorf(k+".udp6_zero_csum_tx", "udp6_zero_csum_tx is for a tunnel over IPv6 (over IPv4 VXLAN sends a zero UDP checksum)")
+				}
+				if t.UDP6ZeroCsumRx {
+					ch.errorf(k+".udp6_zero_csum_rx", "udp6_zero_csum_rx is for a tunnel over IPv6 (over IPv4 VXLAN accepts a zero UDP checksum)")
+				}
 			}
 			if t.DstPort < 1 || t.DstPort > 65535 {
 				ch.errorf(k+".dst_port", "%d out of range 1..65535", t.DstPort)
@@ -461,9 +472,6 @@ func (ch *checker) tunnelAddrs(c *Config, k string, t *Tunnel) bool {
 	switch {
 	case t.Local.Is4() != t.Remote.Is4():
 		ch.errorf(rk, "remote %s and local %s are of different IP families", t.Remote, t.Local)
-		return false
-	case !t.Local.Is4():
-		ch.errorf(lk, "IPv6 underlay is not supported yet: local and remote must be IPv4")
 		return false
 	case t.Local == t.Remote:
 		ch.errorf(rk, "remote %s is the local address", t.Remote)

@@ -99,19 +99,20 @@ tf_esp_stage(struct tf_worker *w, struct rte_mbuf *m, uint16_t sa, uint16_t in,
 }
 
 /*
- * tf_esp_decap stages ESP to a local address: proto 50, or UDP (the
- * classifier checked 8 bytes of UDP header) to port 4500. Outer IPv4 is
- * validated and trimmed.
+ * tf_esp_decap stages ESP to a local IPv4 address (o: the classifier's
+ * outer facts, validated and trimmed): proto 50, or UDP (8 bytes of header
+ * checked) to port 4500.
  */
 static void
 tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-	     struct rte_mbuf *m, uint32_t ip_hl)
+	     struct rte_mbuf *m, const struct tf_outer *o)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	const struct rte_ipv4_hdr *ip = o->ip;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
-	uint32_t off = RTE_ETHER_HDR_LEN + ip_hl;
-	uint32_t esp_len = rte_be_to_cpu_16(ip->total_length) - ip_hl;
+	uint32_t ip_hl = o->l4_off - RTE_ETHER_HDR_LEN;
+	uint32_t off = o->l4_off;
+	uint32_t esp_len = o->l4_len;
 	uint32_t hl = ip_hl, spi, body;
 	const struct tf_esp *e = t->esp;
 	const struct tf_sa *sa = NULL;

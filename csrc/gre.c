@@ -7,7 +7,7 @@
  * Encap: check the MTU, prepend the tunnel's template over the inner
  * Ethernet header, patch lengths, TOS, id, payload type, sequence, checksums.
  * Decap: validate flags and lengths against the buffer, look the tunnel up by
- * (remote, local, key), strip outer IPv4 + GRE and route the inner packet.
+ * (remote, local, key), strip the outer IP + GRE and route the inner packet.
  */
 #include <rte_hash.h>
 #include <rte_ip.h>
@@ -24,11 +24,12 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	uint32_t inner_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
 	uint8_t tos = tf_inner_tos(rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN), ethertype);
+	uint32_t hash = tun->af == 6 ? tf_flow_hash(m, RTE_ETHER_HDR_LEN, ethertype) : 0;
 	struct tf_gre_hdr *gre;
 	uint8_t *opt;
 	uint8_t *h;
 
-	h = tf_push_outer4(w, tun, in, m, RTE_ETHER_HDR_LEN, outer_len, tos);
+	h = tf_push_outer(w, tun, in, m, RTE_ETHER_HDR_LEN, outer_len, tos, hash);
 	if (unlikely(h == NULL))
 		return;
 	gre = (struct tf_gre_hdr *)(h + tun->l4_off);
@@ -56,46 +57,41 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 
 static void
 tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-	     struct rte_mbuf *m, uint32_t ip_hl)
+	     struct rte_mbuf *m, const struct tf_outer *o)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
-	uint32_t l3_len = rte_be_to_cpu_16(ip->total_length);
-	uint32_t off = RTE_ETHER_HDR_LEN + ip_hl, glen;
+	uint32_t off = o->l4_off, glen;
 	uint32_t key_id = 0;
 	uint8_t has_key = 0;
 	const struct tf_gre_hdr *gre;
 	const struct tf_tunnel *tun;
-	const uint8_t *o;
+	const uint8_t *p;
 	uint16_t fl, proto;
 	int ti;
-	int outer_tos;
 
-	if (unlikely(l3_len < ip_hl + sizeof(*gre) ||
-		     rte_pktmbuf_data_len(m) < off + sizeof(*gre)))
+	if (unlikely(o->l4_len < sizeof(*gre) || rte_pktmbuf_data_len(m) < off + sizeof(*gre)))
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	gre = rte_pktmbuf_mtod_offset(m, const struct tf_gre_hdr *, off);
 	fl = rte_be_to_cpu_16(gre->flags_ver);
 	if (unlikely(fl & (TF_GRE_MUST_BE_ZERO | TF_GRE_VER_MASK)))
 		return tf_drop(w, in, m, TF_DROP_BAD_GRE);
 	glen = sizeof(*gre) + 4 * (!!(fl & TF_GRE_C) + !!(fl & TF_GRE_K) + !!(fl & TF_GRE_S));
-	if (unlikely(l3_len < ip_hl + glen || rte_pktmbuf_data_len(m) < off + glen))
+	if (unlikely(o->l4_len < glen || rte_pktmbuf_data_len(m) < off + glen))
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 
-	o = (const uint8_t *)(gre + 1);
+	p = (const uint8_t *)(gre + 1);
 	if (fl & TF_GRE_C) {
 		uint16_t sum = 0;
 
-		if (tf_raw_cksum_mbuf(m, off, l3_len - ip_hl, &sum) != 0 || sum != 0xffff)
+		if (tf_raw_cksum_mbuf(m, off, o->l4_len, &sum) != 0 || sum != 0xffff)
 			return tf_drop(w, in, m, TF_DROP_BAD_GRE_CHECKSUM);
-		o += 4;
+		p += 4;
 	}
 	if (fl & TF_GRE_K) {
 		has_key = 1;
-		key_id = rte_be_to_cpu_32(tf_load32(o));
+		key_id = rte_be_to_cpu_32(tf_load32(p));
 	}
 	/* A sequence number, if any, is accepted as it comes: no reordering (RFC 2890 2.2 allows it). */
-	ti = tf_decap_lookup(w, t, tf_key_lo(TF_TUN_GRE, has_key, 0, key_id),
-			     tf_key_hi(ip->src_addr, ip->dst_addr));
+	ti = tf_decap_find(w, t, o, TF_TUN_GRE, has_key, 0, key_id, 1);
 	if (ti < 0)
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	tun = &t->tunnels[ti];
@@ -103,7 +99,6 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (proto != RTE_BE16(RTE_ETHER_TYPE_IPV4) && proto != RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_PAYLOAD);
 
-	outer_tos = ip->type_of_service;
 	/* keep 14 bytes in front of the inner packet for its new Ethernet header */
 	rte_pktmbuf_adj(m, (uint16_t)(off + glen - RTE_ETHER_HDR_LEN));
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = proto;
@@ -111,5 +106,5 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	tf_note(w, TF_ACT_DECAP, tun->slot);
 	w->ctr.tun[tun->slot].decap_pkts++;
 	w->ctr.tun[tun->slot].decap_bytes += rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
-	tf_l3_forward(w, t, in, m, proto, outer_tos);
+	tf_l3_forward(w, t, in, m, proto, o->tos);
 }

@@ -80,7 +80,7 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 	rt = &t->routes[idx];
 	if (rt->kind == TF_RT_TUNNEL)
-		return tf_gre_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
+		return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
 	if (rt->kind == TF_RT_ESP)
 		return tf_esp_encap(w, t, rt->idx, in, m, ethertype);
 
@@ -97,6 +97,31 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			w->tr->action = TF_ACT_ROUTE;	/* a decapsulated packet stays "decap" */
 		w->ctr.routed++;
 		tf_tx(w, nh->port, m);
+	}
+}
+
+/* tf_l3_encap puts an IP packet (after its Ethernet header) into an L3 tunnel. */
+static inline void
+tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+	    struct rte_mbuf *m, uint16_t ethertype)
+{
+	switch (tun->type) {
+	case TF_TUN_GRE:
+		return tf_gre_encap(w, tun, in, m, ethertype);
+	default:	/* the table builder routes only into L3 tunnels */
+		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
+	}
+}
+
+/* tf_l2_encap puts an Ethernet frame into an L2 tunnel. */
+static inline void
+tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in, struct rte_mbuf *m)
+{
+	switch (tun->type) {
+	case TF_TUN_VXLAN:
+		return tf_vxlan_encap(w, tun, in, m);
+	default:	/* the table builder binds only L2 tunnels */
+		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 	}
 }
 
@@ -190,6 +215,162 @@ tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(&t->port[in].mac, &eth->src_addr);
+	tf_note(w, TF_ACT_REPLY, TF_NO_TUNNEL);
+	w->ctr.echo_replies++;
+	tf_tx(w, in, m);
+}
+
+static inline int
+tf_port_has6(const struct tf_port *p, const uint8_t *addr)
+{
+	uint16_t i;
+
+	for (i = 0; i < p->nb_addr6; i++)
+		if (tf_same6(p->addr6[i], addr))
+			return 1;
+	return 0;
+}
+
+#define TF_ND_NS	135
+#define TF_ND_NA	136
+#define TF_ND_OPT_SLLA	1
+#define TF_ND_OPT_TLLA	2
+#define TF_NA_R		0x80000000u	/* sender is a router */
+#define TF_NA_S		0x40000000u	/* solicited */
+#define TF_NA_O		0x20000000u	/* override */
+#define TF_NA_LEN	32		/* NA with a target link-layer address option */
+
+/*
+ * tf_nd_ns answers a Neighbour Solicitation for one of the port's addresses
+ * with a Neighbour Advertisement (RFC 4861 sections 7.1.1 and 7.2.4), built
+ * in m's first segment.
+ */
+static void
+tf_nd_ns(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	 const struct tf_outer *o)
+{
+	const struct tf_port *p = &t->port[in];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, o->l4_off);
+	static const uint8_t unspec[16];
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
+	uint8_t target[16], *na;
+	uint32_t off, len = o->l4_len, flags;
+	int dad, slla = 0;
+	uint16_t sum;
+
+	if (ip6->hop_limits != 255 || icmp[1] != 0 || len < 24)
+		return tf_drop(w, in, m, TF_DROP_BAD_ND);
+	memcpy(target, icmp + 8, 16);
+	if (target[0] == 0xff)
+		return tf_drop(w, in, m, TF_DROP_BAD_ND);
+	for (off = 24; off < len; ) {	/* options: type, length in 8-byte units, all contiguous */
+		if (len - off < 2 || icmp[off + 1] == 0 || len - off < icmp[off + 1] * 8u)
+			return tf_drop(w, in, m, TF_DROP_BAD_ND);
+		slla |= icmp[off] == TF_ND_OPT_SLLA;
+		off += icmp[off + 1] * 8u;
+	}
+	dad = tf_same6(ip6->src_addr, unspec);
+	if (dad && (ip6->dst_addr[0] != 0xff || slla))
+		return tf_drop(w, in, m, TF_DROP_BAD_ND);
+	if (!tf_port_has6(p, target))
+		return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);
+
+	/* the reply: one segment of 14 + 40 + 32 bytes */
+	if (m->nb_segs > 1) {
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+	}
+	if (m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip6) + TF_NA_LEN) {
+		if (rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN + sizeof(*ip6) + TF_NA_LEN - m->data_len) == NULL)
+			return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+	} else {
+		rte_pktmbuf_trim(m, m->data_len - (RTE_ETHER_HDR_LEN + sizeof(*ip6) + TF_NA_LEN));
+	}
+	if (dad) {	/* 7.2.4: to all-nodes, not solicited */
+		memcpy(ip6->dst_addr, all_nodes, 16);
+		flags = TF_NA_R | TF_NA_O;
+		eth->dst_addr = (struct rte_ether_addr){ { 0x33, 0x33, 0, 0, 0, 1 } };
+	} else {
+		memcpy(ip6->dst_addr, ip6->src_addr, 16);
+		flags = TF_NA_R | TF_NA_S | TF_NA_O;
+		rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	}
+	rte_ether_addr_copy(&p->mac, &eth->src_addr);
+	memcpy(ip6->src_addr, target, 16);
+	ip6->vtc_flow = RTE_BE32(6u << 28);
+	ip6->payload_len = RTE_BE16(TF_NA_LEN);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	na = (uint8_t *)(ip6 + 1);
+	na[0] = TF_ND_NA;
+	na[1] = 0;
+	na[2] = na[3] = 0;
+	tf_store32(na + 4, rte_cpu_to_be_32(flags));
+	memcpy(na + 8, target, 16);
+	na[24] = TF_ND_OPT_TLLA;
+	na[25] = 1;
+	memcpy(na + 26, &p->mac, RTE_ETHER_ADDR_LEN);
+	sum = __rte_raw_cksum_reduce(__rte_raw_cksum(na, TF_NA_LEN, 0) +
+				     tf_ipv6_phdr_sum(ip6, TF_NA_LEN, IPPROTO_ICMPV6));
+	sum = (uint16_t)~sum;
+	memcpy(na + 2, &sum, 2);
+	tf_note(w, TF_ACT_REPLY, TF_NO_TUNNEL);
+	w->ctr.nd_replies++;
+	tf_tx(w, in, m);
+}
+
+/*
+ * tf_local6 handles ICMPv6 addressed to the gateway: Neighbour Solicitations
+ * and echo requests (RFC 4443 4.1) are answered, anything else dropped.
+ */
+static void
+tf_local6(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	  const struct tf_outer *o)
+{
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+	uint8_t *icmp;
+	uint8_t addr[16];
+
+	if (unlikely(o->l4_len < 4 || rte_pktmbuf_data_len(m) < o->l4_off + 4))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, o->l4_off);
+	if (icmp[0] != TF_ND_NS && icmp[0] != 128)
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	if (unlikely(rte_pktmbuf_data_len(m) < o->l4_off + RTE_MIN(o->l4_len, 24u)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);	/* NS: fixed part contiguous */
+	if (tf_l4_cksum_bad(m, o, IPPROTO_ICMPV6))
+		return tf_drop(w, in, m, TF_DROP_BAD_ICMP_CHECKSUM);
+	if (icmp[0] == TF_ND_NS) {
+		if (unlikely(rte_pktmbuf_data_len(m) < o->l4_off + o->l4_len))
+			return tf_drop(w, in, m, TF_DROP_TRUNCATED);	/* options read in place */
+		return tf_nd_ns(w, t, in, m, o);
+	}
+	/* echo request to a unicast address, without extension headers */
+	if (icmp[1] != 0 || o->l4_len < 8 || ip6->dst_addr[0] == 0xff ||
+	    o->l4_off != RTE_ETHER_HDR_LEN + sizeof(*ip6))
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	icmp[0] = 129;
+	{
+		uint16_t c;
+
+		memcpy(&c, icmp + 2, 2);
+		c = tf_csum_update16(c, RTE_BE16(128 << 8), RTE_BE16(129 << 8));
+		memcpy(icmp + 2, &c, 2);
+	}
+	memcpy(addr, ip6->src_addr, 16);
+	memcpy(ip6->src_addr, ip6->dst_addr, 16);
+	memcpy(ip6->dst_addr, addr, 16);
+	ip6->hop_limits = 64;
+	{
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+		rte_ether_addr_copy(&t->port[in].mac, &eth->src_addr);
+	}
 	tf_note(w, TF_ACT_REPLY, TF_NO_TUNNEL);
 	w->ctr.echo_replies++;
 	tf_tx(w, in, m);

@@ -32,9 +32,10 @@ tf_table_alloc(uint16_t nb_tunnels, uint16_t nb_routes, uint16_t nb_nexthops)
 	/* one spare element each, so that an empty array is still a valid pointer */
 	t->tunnels = rte_zmalloc("tf_tunnels", sizeof(*t->tunnels) * (nb_tunnels + 1), 64);
 	t->keys = rte_zmalloc("tf_keys", sizeof(*t->keys) * (nb_tunnels + 1), 0);
+	t->keys6 = rte_zmalloc("tf_keys6", sizeof(*t->keys6) * (nb_tunnels + 1), 0);
 	t->routes = rte_zmalloc("tf_routes", sizeof(*t->routes) * (nb_routes + 1), 0);
 	t->nexthops = rte_zmalloc("tf_nexthops", sizeof(*t->nexthops) * (nb_nexthops + 1), 0);
-	if (t->tunnels == NULL || t->keys == NULL || t->routes == NULL || t->nexthops == NULL) {
+	if (t->tunnels == NULL || t->keys == NULL || t->keys6 == NULL || t->routes == NULL || t->nexthops == NULL) {
 		tf_table_free(t);
 		return NULL;
 	}
@@ -82,6 +83,8 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
+	char name6[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp6 = hp;
 	/* +1: a default route takes two rules */
 	struct rte_lpm_config lc = {
 		.max_rules = RTE_MAX(16u, t->nb_routes + 1u),
@@ -111,8 +114,17 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 	t->decap = rte_hash_create(&hp);
 	if (t->decap == NULL)
 		return -rte_errno;
+	snprintf(name6, sizeof(name6), "tf_decap6_%u", gen);
+	hp6.name = name6;
+	hp6.key_len = sizeof(struct tf_decap_key6);
+	t->decap6 = rte_hash_create(&hp6);
+	if (t->decap6 == NULL)
+		return -rte_errno;
 	for (i = 0; i < t->nb_tunnels; i++) {
-		ret = rte_hash_add_key_data(t->decap, &t->keys[i], (void *)(uintptr_t)i);
+		if (t->tunnels[i].af == 6)
+			ret = rte_hash_add_key_data(t->decap6, &t->keys6[i], (void *)(uintptr_t)i);
+		else
+			ret = rte_hash_add_key_data(t->decap, &t->keys[i], (void *)(uintptr_t)i);
 		if (ret < 0)
 			return ret;
 	}
@@ -142,10 +154,12 @@ tf_table_free(struct tf_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->decap);
+	rte_hash_free(t->decap6);
 	rte_lpm_free(t->lpm4);
 	rte_lpm6_free(t->lpm6);
 	rte_free(t->tunnels);
 	rte_free(t->keys);
+	rte_free(t->keys6);
 	rte_free(t->routes);
 	rte_free(t->nexthops);
 	rte_free(t);
@@ -205,4 +219,5 @@ _Static_assert(offsetof(struct tf_decap_key, has_key) == 1 &&
 	       offsetof(struct tf_decap_key, id) == 4 &&
 	       offsetof(struct tf_decap_key, src) == 8 &&
 	       offsetof(struct tf_decap_key, dst) == 12, "decap key layout");
+_Static_assert(sizeof(struct tf_decap_key6) == 40, "decap key6 has padding");
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "tf_key_lo assumes a little-endian CPU");

@@ -25,8 +25,8 @@
 #define TF_MAX_PORTS	16
 #define TF_MAX_TUNNELS	4096
 #define TF_MAX_WORKERS	16
-#define TF_MAX_ADDRS	8	/* IPv4 addresses per port */
-#define TF_MAX_LOCAL	64	/* IPv4 addresses of the gateway, all ports */
+#define TF_MAX_ADDRS	8	/* IPv4 (and IPv6) addresses per port */
+#define TF_MAX_LOCAL	64	/* IPv4 (and IPv6) addresses of the gateway, all ports */
 #define TF_MAX_UDP	8	/* UDP ports that carry a tunnel protocol */
 #define TF_BURST_MAX	64
 #define TF_TXBUF	64
@@ -52,7 +52,10 @@
 	X(BAD_UDP_CHECKSUM,  "bad_udp_checksum",  "non-zero UDP checksum wrong") \
 	X(BAD_GRE,           "bad_gre_header",    "GRE reserved flags set or version not 0") \
 	X(BAD_GRE_CHECKSUM,  "bad_gre_checksum",  "GRE checksum wrong") \
-	X(BAD_ICMP_CHECKSUM, "bad_icmp_checksum", "ICMP echo request with a wrong checksum") \
+	X(BAD_ICMP_CHECKSUM, "bad_icmp_checksum", "ICMP or ICMPv6 message to the gateway with a wrong checksum") \
+	X(BAD_ND,            "bad_nd",            "Neighbour Solicitation that RFC 4861 section 7.1.1 says to discard") \
+	X(BAD_IPV6_EXT,      "bad_ipv6_ext",      "IPv6 extension header malformed, or one the gateway does not process") \
+	X(UDP6_ZERO_CSUM,    "udp6_zero_checksum", "zero UDP checksum over IPv6 on a tunnel that does not accept it (RFC 6935)") \
 	X(BAD_VXLAN,         "bad_vxlan_header",  "VXLAN I flag not set") \
 	X(UNKNOWN_TUNNEL,    "unknown_tunnel",    "no tunnel for this (source, destination, key) or VNI") \
 	X(UNKNOWN_PAYLOAD,   "unknown_payload",   "tunnel payload type this gateway does not carry") \
@@ -91,15 +94,18 @@ enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3 };
 #define TF_TUN_F_CSUM		0x02	/* GRE: send the checksum (RFC 2784) */
 #define TF_TUN_F_DSCP_COPY	0x04	/* outer DSCP from the inner header */
 #define TF_TUN_F_KEY		0x08	/* GRE: the template carries a key */
+#define TF_TUN_F_UDP6_ZERO_TX	0x10	/* UDP over IPv6: send a zero checksum (RFC 6935) */
+#define TF_TUN_F_UDP6_ZERO_RX	0x20	/* UDP over IPv6: accept a zero checksum (RFC 6936) */
 
 /*
- * tf_tunnel: one tunnel, with its encap template (Ethernet + outer IPv4 +
- * GRE or UDP/VXLAN, every constant field filled by Go, lengths, IPv4 id and
- * checksums zero).
+ * tf_tunnel: one tunnel, with its encap template (Ethernet + outer IPv4 or
+ * IPv6 + GRE or UDP/VXLAN, every constant field filled by Go, lengths, IPv4
+ * id, flow label and checksums zero).
  */
 struct tf_tunnel {
 	uint8_t type;		/* enum tf_tun_type */
-	uint8_t flags;		/* TF_TUN_F_* */
+	uint8_t af;		/* outer IP version: 4 or 6 */
+	uint16_t flags;		/* TF_TUN_F_* */
 	uint8_t tos;		/* fixed DSCP << 2 when !DSCP_COPY */
 	uint8_t hdr_len;	/* bytes used in hdr[] */
 	uint16_t slot;		/* counter and sequence slot, stable across tables */
@@ -133,6 +139,16 @@ struct tf_decap_key {
 	uint32_t dst;		/* local IPv4 (network order) */
 };
 
+/* The same key for a tunnel over IPv6: 40 bytes, no padding. */
+struct tf_decap_key6 {
+	uint8_t type;
+	uint8_t has_key;
+	uint16_t port;
+	uint32_t id;
+	uint8_t src[16];	/* GRE: remote IPv6; UDP tunnels: zero */
+	uint8_t dst[16];	/* local IPv6 */
+};
+
 enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2, TF_RT_ESP = 3 };
 
 struct tf_route {
@@ -157,6 +173,8 @@ struct tf_port {
 	struct rte_ether_addr mac;
 	uint16_t nb_addr4;
 	uint32_t addr4[TF_MAX_ADDRS];	/* network order */
+	uint16_t nb_addr6;
+	uint8_t addr6[TF_MAX_ADDRS][16];
 	uint16_t l2_untagged;	/* tunnel index for untagged frames, TF_NO_TUNNEL if none */
 	uint16_t l2_vlan[4096];	/* tunnel index per VLAN id, TF_NO_TUNNEL if none */
 };
@@ -174,15 +192,19 @@ struct tf_table {
 	uint16_t nb_nexthops;
 	uint16_t nb_local4;
 	uint16_t nb_udp;
+	uint16_t nb_local6;
 	uint32_t gen;			/* unique per build: keys the workers' last-tunnel cache */
 	uint32_t local4[TF_MAX_LOCAL];	/* every local IPv4, network order */
+	uint8_t local6[TF_MAX_LOCAL][16];	/* every local IPv6 */
 	struct tf_udp_proto udp[TF_MAX_UDP];
 	struct tf_port port[TF_MAX_PORTS];
 	struct tf_tunnel *tunnels;	/* [nb_tunnels] */
-	struct tf_decap_key *keys;	/* [nb_tunnels], input of the decap hash */
+	struct tf_decap_key *keys;	/* [nb_tunnels], input of the decap hash (af 4 tunnels) */
+	struct tf_decap_key6 *keys6;	/* [nb_tunnels], input of decap6 (af 6 tunnels) */
 	struct tf_route *routes;	/* [nb_routes] */
 	struct tf_nexthop *nexthops;	/* [nb_nexthops] */
 	struct rte_hash *decap;		/* key -> tunnel index */
+	struct rte_hash *decap6;	/* key6 -> tunnel index */
 	struct rte_lpm *lpm4;		/* IPv4 routes -> route index */
 	struct rte_lpm6 *lpm6;		/* IPv6 routes -> route index */
 	struct tf_esp *esp;		/* SAs: owned by the gateway, not the table; NULL if none */
@@ -214,7 +236,7 @@ struct tf_sa_ctr {
 
 struct tf_counters {
 	uint64_t polls, busy_polls;
-	uint64_t arp_replies, echo_replies, routed;
+	uint64_t arp_replies, nd_replies, echo_replies, routed;
 	uint64_t drop[TF_DROP_MAX];
 	struct tf_port_ctr port[TF_MAX_PORTS];
 	struct tf_tun_ctr tun[TF_MAX_TUNNELS];

@@ -17,6 +17,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #include "tf.h"
 #include "tf_wire.h"
@@ -26,6 +27,19 @@
 #define TF_ECN_ECT1	0x01
 #define TF_ECN_ECT0	0x02
 #define TF_ECN_CE	0x03
+
+/*
+ * tf_outer: what the classifier learnt from the outer IP header of a frame
+ * addressed to the gateway, handed to the protocol decap functions so that
+ * they serve IPv4 and IPv6 underlays alike.
+ */
+struct tf_outer {
+	const void *ip;		/* outer IPv4 or IPv6 header: contiguous, validated */
+	uint32_t l4_off;	/* frame offset of the IP payload (after IPv6 extension headers) */
+	uint32_t l4_len;	/* bytes of IP payload from l4_off (padding trimmed) */
+	uint8_t af;		/* 4 or 6 */
+	uint8_t tos;		/* outer TOS / traffic class: DSCP and ECN */
+};
 
 /* tf_note records a step of the packet in hand when it is being traced. */
 static inline void
@@ -194,6 +208,36 @@ tf_udp4_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint3
 	return (uint16_t)s != 0xffff;
 }
 
+/* tf_ipv6_phdr_sum: the RFC 8200 section 8.1 pseudo-header sum (not folded). */
+static inline uint32_t
+tf_ipv6_phdr_sum(const struct rte_ipv6_hdr *ip6, uint32_t len, uint8_t proto)
+{
+	uint32_t s = __rte_raw_cksum(ip6->src_addr, 32, 0);
+
+	/* the raw sum adds words as they lie in memory: add these the same way */
+	return s + rte_cpu_to_be_16((uint16_t)(len >> 16)) + rte_cpu_to_be_16((uint16_t)len) +
+	       rte_cpu_to_be_16(proto);
+}
+
+/*
+ * tf_l4_cksum_bad verifies the UDP or ICMPv6 checksum of the outer packet
+ * described by o (1: wrong or unreadable). Over IPv6 the pseudo header has
+ * the upper-layer length, not the payload length (extension headers).
+ */
+static inline int
+tf_l4_cksum_bad(const struct rte_mbuf *m, const struct tf_outer *o, uint8_t proto)
+{
+	uint16_t raw;
+	uint32_t s;
+
+	if (o->af == 4)
+		return tf_udp4_cksum_bad(m, o->ip, o->l4_off);
+	if (tf_raw_cksum_mbuf(m, o->l4_off, o->l4_len, &raw) != 0)
+		return 1;
+	s = raw + tf_ipv6_phdr_sum(o->ip, o->l4_len, proto);
+	return __rte_raw_cksum_reduce(s) != 0xffff;
+}
+
 /* tf_trim_slow: tf_trim when there is padding to drop. */
 static __rte_noinline int
 tf_trim_slow(struct rte_mbuf *m, uint32_t l3_off, uint32_t l3_len)
@@ -343,6 +387,69 @@ tf_encap_tos(const struct tf_tunnel *tun, uint8_t inner_tos)
 }
 
 /*
+ * tf_push_outer6 is tf_push_outer4 for an IPv6 underlay: outer_len is the
+ * whole outer IPv6 packet; traffic class as for IPv4, flow label from the
+ * inner flow hash (RFC 6438).
+ */
+static inline uint8_t *
+tf_push_outer6(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+	       struct rte_mbuf *m, uint16_t strip, uint32_t outer_len, uint8_t inner_tos,
+	       uint32_t hash)
+{
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *h;
+
+	if (unlikely(outer_len > tun->mtu)) {
+		tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+		return NULL;
+	}
+	h = (uint8_t *)rte_pktmbuf_prepend(m, tun->hdr_len - strip);
+	if (unlikely(h == NULL)) {
+		tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+		return NULL;
+	}
+	rte_memcpy(h, tun->hdr, tun->hdr_len);
+	ip6 = (struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tf_encap_tos(tun, inner_tos) << 20 |
+					 (hash & 0xfffff));
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(*ip6)));
+	return h;
+}
+
+/* tf_push_outer: tf_push_outer4 or tf_push_outer6 by the tunnel's underlay. */
+static inline uint8_t *
+tf_push_outer(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+	      struct rte_mbuf *m, uint16_t strip, uint32_t outer_len, uint8_t inner_tos,
+	      uint32_t hash)
+{
+	if (tun->af == 6)
+		return tf_push_outer6(w, tun, in, m, strip, outer_len, inner_tos, hash);
+	return tf_push_outer4(w, tun, in, m, strip, outer_len, inner_tos);
+}
+
+/*
+ * tf_udp6_cksum_set fills the UDP checksum of an IPv6-encapsulated frame
+ * (RFC 8200 section 8.1: mandatory, 0 sent as 0xffff) unless the tunnel
+ * sends zero (RFC 6935).
+ */
+static inline void
+tf_udp6_cksum_set(const struct tf_tunnel *tun, struct rte_mbuf *m, struct rte_udp_hdr *udp,
+		  uint32_t udp_len)
+{
+	const struct rte_ipv6_hdr *ip6;
+	uint16_t raw = 0;
+	uint16_t c;
+
+	udp->dgram_cksum = 0;
+	if (tun->flags & TF_TUN_F_UDP6_ZERO_TX)
+		return;
+	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+	tf_raw_cksum_mbuf(m, tun->l4_off, udp_len, &raw);	/* length known good: just built */
+	c = (uint16_t)~__rte_raw_cksum_reduce(raw + tf_ipv6_phdr_sum(ip6, udp_len, IPPROTO_UDP));
+	udp->dgram_cksum = c == 0 ? 0xffff : c;
+}
+
+/*
  * tf_flow_hash hashes the inner flow (L3 addresses and, for unfragmented TCP
  * and UDP, ports) for ECMP entropy; non-IP frames hash their MAC addresses.
  */
@@ -418,6 +525,68 @@ tf_decap_lookup(struct tf_worker *w, const struct tf_table *t, uint64_t lo, uint
 	return w->lc_idx;
 }
 
+/* tf_decap_lookup6: the same for a tunnel over IPv6 (no cache: 40-byte keys). */
+static inline int
+tf_decap_lookup6(const struct tf_table *t, const struct rte_ipv6_hdr *ip6, uint8_t type,
+		 uint8_t has_key, uint16_t port, uint32_t id, int with_src)
+{
+	struct tf_decap_key6 k;
+	void *data;
+
+	k.type = type;
+	k.has_key = has_key;
+	k.port = port;
+	k.id = id;
+	if (with_src)
+		memcpy(k.src, ip6->src_addr, 16);
+	else
+		memset(k.src, 0, 16);
+	memcpy(k.dst, ip6->dst_addr, 16);
+	if (rte_hash_lookup_data(t->decap6, &k, &data) < 0)
+		return -1;
+	return (int)(uintptr_t)data;
+}
+
+/*
+ * tf_decap_find looks the tunnel of a decapsulated frame up by its outer
+ * addresses (the remote one only when with_src) and protocol fields.
+ */
+static inline int
+tf_decap_find(struct tf_worker *w, const struct tf_table *t, const struct tf_outer *o,
+	      uint8_t type, uint8_t has_key, uint16_t port, uint32_t id, int with_src)
+{
+	if (likely(o->af == 4)) {
+		const struct rte_ipv4_hdr *ip = o->ip;
+
+		return tf_decap_lookup(w, t, tf_key_lo(type, has_key, port, id),
+				       tf_key_hi(with_src ? ip->src_addr : 0, ip->dst_addr));
+	}
+	return tf_decap_lookup6(t, o->ip, type, has_key, port, id, with_src);
+}
+
+static inline int
+tf_same6(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+static inline int
+tf_is_local6(const struct tf_table *t, const uint8_t *addr)
+{
+	uint16_t i;
+
+	for (i = 0; i < t->nb_local6; i++)
+		if (tf_same6(t->local6[i], addr))
+			return 1;
+	return 0;
+}
+
 static inline int
 tf_is_local4(const struct tf_table *t, uint32_t addr)
 {
@@ -431,21 +600,27 @@ tf_is_local4(const struct tf_table *t, uint32_t addr)
 
 /* Entry points of the protocol files, called by the classifier in worker.c. */
 static void tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-			 struct rte_mbuf *m, uint32_t ip_hl);
+			 struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			 struct rte_mbuf *m, uint16_t ethertype);
 static void tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-			   struct rte_mbuf *m, uint32_t ip_hl);
+			   struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			   struct rte_mbuf *m);
+static inline void tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			       struct rte_mbuf *m, uint16_t ethertype);
+static inline void tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			       struct rte_mbuf *m);
 static void tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			  struct rte_mbuf *m, uint16_t ethertype, int outer_tos);
 static void tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		      struct rte_mbuf *m, uint32_t ip_hl);
+static void tf_local6(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		      struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_arp(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		   struct rte_mbuf *m);
 static void tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-			 struct rte_mbuf *m, uint32_t ip_hl);
+			 struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t in,
 			 struct rte_mbuf *m, uint16_t ethertype);
 static void tf_esp_flush(struct tf_worker *w, const struct tf_table *t);

@@ -39,39 +39,76 @@ tf_drop_help(unsigned int reason)
 	return reason < TF_DROP_MAX ? tf_drop_helps[reason] : "?";
 }
 
-/* Unicast to the port's MAC; broadcast and multicast only for ARP (no multicast routing). */
+/*
+ * Unicast to the port's MAC; broadcast and multicast only for ARP and IPv6
+ * (Neighbour Solicitations go to solicited-node multicast; no multicast routing).
+ */
 static inline int
 tf_l2_for_us(const struct tf_port *p, const struct rte_ether_hdr *eth)
 {
 	if (rte_is_same_ether_addr(&eth->dst_addr, &p->mac))
 		return 1;
 	return rte_is_multicast_ether_addr(&eth->dst_addr) &&
-	       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP);
+	       (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) ||
+		eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6));
 }
 
-/* Underlay: ARP, and IPv4 to a local address (GRE, VXLAN, echo). */
+/* tf_rx_l4 hands a frame addressed to the gateway to its protocol. */
 static inline void
-tf_rx_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-	       struct rte_mbuf *m)
+tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	 const struct tf_outer *o, uint8_t proto)
 {
-	const struct tf_port *p = &t->port[in];
-	uint32_t len = rte_pktmbuf_data_len(m);
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip;
+	switch (proto) {
+	case IPPROTO_GRE:
+		return tf_gre_decap(w, t, in, m, o);
+	case IPPROTO_ESP:
+		if (o->af == 4)	/* ESP over an IPv6 underlay: not yet */
+			return tf_esp_decap(w, t, in, m, o);
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	case IPPROTO_UDP: {
+		const struct rte_udp_hdr *udp;
+		uint16_t i;
+
+		if (unlikely(o->l4_len < sizeof(*udp) ||
+			     rte_pktmbuf_data_len(m) < o->l4_off + sizeof(*udp)))
+			return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+		udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, o->l4_off);
+		for (i = 0; i < t->nb_udp; i++) {
+			if (udp->dst_port != rte_cpu_to_be_16(t->udp[i].port))
+				continue;
+			switch (t->udp[i].type) {
+			case TF_TUN_VXLAN:
+				return tf_vxlan_decap(w, t, in, m, o);
+			case TF_TUN_ESP:
+				if (o->af == 4)
+					return tf_esp_decap(w, t, in, m, o);
+				break;
+			}
+		}
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	}
+	case IPPROTO_ICMPV6:
+		if (o->af == 6)
+			return tf_local6(w, t, in, m, o);
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	default:
+		if (o->af == 4)	/* ICMP echo, or local_unhandled */
+			return tf_local4(w, t, in, m, o->l4_off - RTE_ETHER_HDR_LEN);
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	}
+}
+
+/* Underlay IPv4 to a local address: a tunnel protocol or echo. */
+static inline void
+tf_rx_ip4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	struct tf_outer o;
 	uint32_t l3_len;
 	int hl;
 
-	if (unlikely(len < sizeof(*eth)))
-		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
-	if (!tf_l2_for_us(p, eth))
-		return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);
-	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
-		return tf_arp(w, t, in, m);
-	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		return tf_drop(w, in, m, TF_DROP_UNSUPPORTED);
-
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	hl = tf_ipv4_check(ip, len - sizeof(*eth), rte_pktmbuf_pkt_len(m) - sizeof(*eth));
+	hl = tf_ipv4_check(ip, rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN,
+			   rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN);
 	if (unlikely(hl < 0))
 		return tf_drop(w, in, m, (enum tf_drop)-hl);
 	if (!tf_is_local4(t, ip->dst_addr))
@@ -80,30 +117,137 @@ tf_rx_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		     RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
 		return tf_drop(w, in, m, TF_DROP_FRAGMENT);
 	l3_len = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(tf_trim(m, sizeof(*eth), l3_len) != 0))
+	if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, l3_len) != 0))
 		return tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
+	o.ip = ip;
+	o.af = 4;
+	o.tos = ip->type_of_service;
+	o.l4_off = RTE_ETHER_HDR_LEN + (uint32_t)hl;
+	o.l4_len = l3_len - (uint32_t)hl;
+	tf_rx_l4(w, t, in, m, &o, ip->next_proto_id);
+}
 
-	switch (ip->next_proto_id) {
-	case IPPROTO_GRE:
-		return tf_gre_decap(w, t, in, m, (uint32_t)hl);
-	case IPPROTO_ESP:
-		return tf_esp_decap(w, t, in, m, (uint32_t)hl);
-	case IPPROTO_UDP: {
-		const struct rte_udp_hdr *udp = (const void *)((uint8_t *)ip + hl);
-		uint16_t i;
+/* Solicited-node multicast ff02::1:ffXX:XXXX (RFC 4291 2.7.1) of a local address. */
+static inline int
+tf_is_our_snma(const struct tf_table *t, const uint8_t *a)
+{
+	static const uint8_t pfx[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };
+	uint16_t i;
 
-		if (unlikely(l3_len < (uint32_t)hl + sizeof(*udp) ||
-			     len < sizeof(*eth) + hl + sizeof(*udp)))
-			return tf_drop(w, in, m, TF_DROP_TRUNCATED);
-		for (i = 0; i < t->nb_udp; i++)
-			if (udp->dst_port == rte_cpu_to_be_16(t->udp[i].port))
-				return t->udp[i].type == TF_TUN_ESP ?
-				       tf_esp_decap(w, t, in, m, (uint32_t)hl) :
-				       tf_vxlan_decap(w, t, in, m, (uint32_t)hl);
-		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	if (memcmp(a, pfx, sizeof(pfx)) != 0)
+		return 0;
+	for (i = 0; i < t->nb_local6; i++)
+		if (memcmp(t->local6[i] + 13, a + 13, 3) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * tf_ip6_parse validates the IPv6 header at offset 14 of m, trims padding
+ * and walks the extension headers a host must process before the upper
+ * layer (hop-by-hop and destination options, a routing header with no
+ * segments left: RFC 8200 section 4). Fills o and *proto; 0 or a drop reason.
+ */
+static inline int
+tf_ip6_parse(struct rte_mbuf *m, struct tf_outer *o, uint8_t *proto)
+{
+	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 RTE_ETHER_HDR_LEN);
+	uint32_t end, off = RTE_ETHER_HDR_LEN + sizeof(*ip6);
+	uint8_t nh = ip6->proto;
+	int n;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < off))
+		return TF_DROP_TRUNCATED;
+	if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6))
+		return TF_DROP_BAD_IP_HEADER;
+	end = off + rte_be_to_cpu_16(ip6->payload_len);
+	if (unlikely(end > rte_pktmbuf_pkt_len(m)))
+		return TF_DROP_BAD_IP_LENGTH;
+	if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, end - RTE_ETHER_HDR_LEN) != 0))
+		return TF_DROP_BAD_IP_LENGTH;
+	for (n = 0; n < 8; n++) {
+		const uint8_t *x;
+		uint32_t xl;
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS && nh != IPPROTO_ROUTING)
+			break;
+		if (nh == IPPROTO_HOPOPTS && n != 0)	/* only right after the IPv6 header */
+			return TF_DROP_BAD_IPV6_EXT;
+		if (unlikely(end < off + 8 || rte_pktmbuf_data_len(m) < off + 8))
+			return TF_DROP_TRUNCATED;
+		x = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+		xl = (x[1] + 1u) * 8;
+		if (unlikely(end < off + xl || rte_pktmbuf_data_len(m) < off + xl))
+			return TF_DROP_TRUNCATED;
+		/*
+		 * Options are skipped whatever their type: a gateway that terminates
+		 * tunnels carries no option it must act on. A routing header with
+		 * segments left is not ours to follow (SRv6 SIDs are matched before).
+		 */
+		if (nh == IPPROTO_ROUTING && x[3] != 0)
+			return TF_DROP_BAD_IPV6_EXT;
+		nh = x[0];
+		off += xl;
 	}
+	if (nh == IPPROTO_FRAGMENT)
+		return TF_DROP_FRAGMENT;
+	if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_DSTOPTS || nh == IPPROTO_ROUTING)
+		return TF_DROP_BAD_IPV6_EXT;	/* more than 8 extension headers */
+	o->ip = ip6;
+	o->af = 6;
+	o->tos = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20);
+	o->l4_off = off;
+	o->l4_len = end - off;
+	*proto = nh;
+	return 0;
+}
+
+/* Underlay IPv6 to a local address (or its solicited-node group): a tunnel protocol, ND, echo. */
+static inline void
+tf_rx_ip6(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 RTE_ETHER_HDR_LEN);
+	struct tf_outer o;
+	uint8_t proto;
+	int r;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip6)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6))
+		return tf_drop(w, in, m, TF_DROP_BAD_IP_HEADER);
+	if (!tf_is_local6(t, ip6->dst_addr) && !tf_is_our_snma(t, ip6->dst_addr))
+		return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);
+	r = tf_ip6_parse(m, &o, &proto);
+	if (unlikely(r != 0))
+		return tf_drop(w, in, m, (enum tf_drop)r);
+	if (ip6->dst_addr[0] == 0xff && proto != IPPROTO_ICMPV6)
+		return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);	/* multicast: ND only */
+	tf_rx_l4(w, t, in, m, &o, proto);
+}
+
+/* Underlay: ARP, IPv4 and IPv6 to a local address. */
+static inline void
+tf_rx_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	       struct rte_mbuf *m)
+{
+	const struct tf_port *p = &t->port[in];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	if (!tf_l2_for_us(p, eth))
+		return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);
+	switch (eth->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		return tf_rx_ip4(w, t, in, m);
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		return tf_rx_ip6(w, t, in, m);
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		return tf_arp(w, t, in, m);
 	default:
-		return tf_local4(w, t, in, m, (uint32_t)hl);
+		return tf_drop(w, in, m, TF_DROP_UNSUPPORTED);
 	}
 }
 
@@ -138,10 +282,35 @@ tf_rx_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 		if (ti == TF_NO_TUNNEL)
 			return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 	}
-	tf_vxlan_encap(w, &t->tunnels[ti], in, m);
+	tf_l2_encap(w, &t->tunnels[ti], in, m);
 }
 
-/* Inner, routed port: ARP and echo for the gateway, IP routed. */
+/* Inner IPv6: ND and echo for the gateway's addresses, everything else routed. */
+static inline void
+tf_rx_inner6(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 RTE_ETHER_HDR_LEN);
+	struct tf_outer o;
+	uint8_t proto;
+	int r;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip6)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	if (likely(!tf_is_local6(t, ip6->dst_addr) && !tf_is_our_snma(t, ip6->dst_addr))) {
+		if (ip6->dst_addr[0] == 0xff)
+			return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);	/* no multicast routing */
+		return tf_l3_forward(w, t, in, m, RTE_BE16(RTE_ETHER_TYPE_IPV6), -1);
+	}
+	r = tf_ip6_parse(m, &o, &proto);
+	if (unlikely(r != 0))
+		return tf_drop(w, in, m, (enum tf_drop)r);
+	if (proto != IPPROTO_ICMPV6)
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+	tf_local6(w, t, in, m, &o);
+}
+
+/* Inner, routed port: ARP, ND and echo for the gateway, IP routed. */
 static inline void
 tf_rx_inner(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	    struct rte_mbuf *m)
@@ -159,8 +328,9 @@ tf_rx_inner(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return tf_arp(w, t, in, m);
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
 		return tf_l3_forward(w, t, in, m, eth->ether_type, -1);
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		return tf_rx_inner6(w, t, in, m);
 	default:
 		return tf_drop(w, in, m, TF_DROP_UNSUPPORTED);
 	}

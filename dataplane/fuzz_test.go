@@ -21,7 +21,8 @@ import (
 // crossing the burst and tx buffer sizes), through the packet path the
 // workers run, on a gateway with a tunnel of each kind: GRE with key,
 // sequence and checksum, GRE without key, VXLAN untagged and on a VLAN,
-// routes v4 and v6 into both GRE tunnels and to an inner next hop.
+// GRE and VXLAN (checksummed and zero-checksum) over IPv6, routes v4 and v6
+// into the GRE tunnels and to an inner next hop, IPv6 addresses for ND and echo.
 //
 // Inputs: data, the frame; port, bits 0-1 the port it arrives on (inner,
 // uplink, l2, uplink) and bits 6-7 both set for 65 copies (fewer of a long
@@ -62,7 +63,7 @@ mbuf_cache = 0
 name = "inner"
 side = "inner"
 mac = "` + innerMAC + `"
-addresses = ["10.1.0.1/24"]
+addresses = ["10.1.0.1/24", "` + inner6 + `/64"]
 vdev = "net_null_fz%[1]d_inner,no-rx=1"
 
 [[port]]
@@ -70,7 +71,7 @@ name = "uplink"
 side = "underlay"
 mac = "` + uplinkMAC + `"
 mtu = 9000
-addresses = ["192.0.2.1/24", "198.51.100.1/24"]
+addresses = ["192.0.2.1/24", "198.51.100.1/24", "` + uplink6 + `/64"]
 vdev = "net_null_fz%[1]d_uplink,no-rx=1"
 
 [[port]]
@@ -122,6 +123,49 @@ remote = "192.0.2.4"
 nexthop = "192.0.2.2"
 vni = 200
 dst_port = 8472
+
+[[nexthop]]
+ip = "` + peer6 + `"
+mac = "` + uplinkPeer + `"
+port = "uplink"
+
+[[tunnel]]
+name = "gre6"
+type = "gre"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+key = 7
+checksum = true
+
+[[route]]
+prefix = "10.6.0.0/16"
+tunnel = "gre6"
+
+[[tunnel]]
+name = "vx6"
+type = "vxlan"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+vni = 600
+
+[[l2]]
+port = "l2"
+vlan = 600
+tunnel = "vx6"
+
+[[tunnel]]
+name = "vx6z"
+type = "vxlan"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+vni = 601
+udp6_zero_csum_tx = true
+udp6_zero_csum_rx = true
+
+[[l2]]
+port = "l2"
+vlan = 601
+tunnel = "vx6z"
 
 [[route]]
 prefix = "10.2.0.0/16"
@@ -395,6 +439,23 @@ func fuzzSeeds(f *testing.F) []fuzzSeed {
 		&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 1, Seq: 1},
 		gopacket.Payload(make([]byte, 3000)))
 	add("uplink", echo, 0x7000|34)
+	// IPv6 underlay: GRE and VXLAN, ND, echo, extension headers
+	back6 := returnFlow()
+	back6.Src = netip.MustParseAddr("10.6.0.9")
+	add("uplink", gre6Frame(ipPacket(pktgen.Frame(back6, 200, 1)), 7, 1), 54, 0x2000|58)
+	add("uplink", insertExt6(gre6Frame(ipPacket(pktgen.Frame(back6, 64, 1)), 7, 0), 60, []byte{1, 4, 0, 0, 0, 0}), 60)
+	add("uplink", vxlan6Frame(pktgen.Frame(l2Flow(), 300, 1), 600, false), 62, 0x3000|70)
+	add("uplink", vxlan6Frame(pktgen.Frame(l2Flow(), 64, 1), 601, true))
+	add("uplink", ns(peer6, "ff02::1:ff00:1", uplink6, 255, true), 60)
+	add("uplink", ns("::", "ff02::1:ff00:1", uplink6, 255, false))
+	to6 := innerFlow()
+	to6.Dst = netip.MustParseAddr("10.6.0.3")
+	add("inner", pktgen.Frame(to6, 500, 1), 0x4000|20)
+	vl6 := l2Flow()
+	vl6.VLAN = 600
+	add("l2", pktgen.Frame(vl6, 700, 1), 0x2000|30)
+	vl6.VLAN = 601
+	add("l2", pktgen.Frame(vl6, 100, 1))
 	for _, c := range malformedCases() {
 		add(c.port, c.frame(), 0x1000|uint16(14+20))
 	}

@@ -92,7 +92,9 @@ func malformedCases() []malformedCase {
 		{"ipv4_not_local", "uplink", withGRE(func(o *greOuter) { o.dst = "192.0.2.99" }), "not_local"},
 		{"ipv4_inner_address_is_not_a_tunnel_endpoint", "uplink", withGRE(func(o *greOuter) { o.dst = "10.1.0.1" }), "unknown_tunnel"},
 		{"wrong_dst_mac", "uplink", func() []byte { f := greFrame(); copy(f, mac("02:00:00:00:99:99")); return f }, "not_local"},
-		{"ipv6_outer", "uplink", func() []byte { f := greFrame(); f[12], f[13] = 0x86, 0xdd; return f }, "unsupported"},
+		{"ipv6_ethertype_ipv4_packet", "uplink", func() []byte { f := greFrame(); f[12], f[13] = 0x86, 0xdd; return f }, "bad_ip_header"},
+		{"arp_ethertype_ipv4_packet", "uplink", func() []byte { f := greFrame(); f[12], f[13] = 0x08, 0x06; return f }, "unsupported"},
+		{"other_ethertype", "uplink", func() []byte { f := greFrame(); f[12], f[13] = 0x88, 0xcc; return f }, "unsupported"},
 		{"runt_ethernet", "uplink", func() []byte { return cutFrame(greFrame(), 13) }, "truncated"},
 		{"ipv4_other_protocol_to_us", "uplink", func() []byte { return patch(greFrame(), func(f []byte) { f[ip+9] = 6 }) }, "local_unhandled"},
 

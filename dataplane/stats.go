@@ -60,6 +60,7 @@ type Counters struct {
 	Polls       uint64            `json:"polls"`
 	BusyPolls   uint64            `json:"busy_polls"`
 	ARPReplies  uint64            `json:"arp_replies"`
+	NDReplies   uint64            `json:"nd_replies"` // Neighbour Advertisements sent
 	EchoReplies uint64            `json:"echo_replies"`
 	Routed      uint64            `json:"routed"`
 	Drops       map[string]uint64 `json:"drops"` // by reason name; every reason present
@@ -78,9 +79,9 @@ func (c *Counters) Dropped() uint64 {
 
 // baseline holds the raw totals at the last clear, subtracted from reads.
 type baseline struct {
-	polls, busy, arp, echo, routed uint64
-	drops                          [C.TF_DROP_MAX]uint64
-	ports                          [C.TF_MAX_PORTS]PortCounters // by port id
+	polls, busy, arp, nd, echo, routed uint64
+	drops                              [C.TF_DROP_MAX]uint64
+	ports                              [C.TF_MAX_PORTS]PortCounters // by port id
 }
 
 // raw sums every worker's counter block (plain loads of C memory that the
@@ -91,6 +92,7 @@ func (g *Gateway) raw() (b baseline) {
 		b.polls += uint64(k.polls)
 		b.busy += uint64(k.busy_polls)
 		b.arp += uint64(k.arp_replies)
+		b.nd += uint64(k.nd_replies)
 		b.echo += uint64(k.echo_replies)
 		b.routed += uint64(k.routed)
 		for i := range b.drops {
@@ -131,7 +133,7 @@ func (g *Gateway) Counters() Counters {
 	base := &g.base
 	c := Counters{Drops: map[string]uint64{},
 		Polls: r.polls - base.polls, BusyPolls: r.busy - base.busy,
-		ARPReplies: r.arp - base.arp, EchoReplies: r.echo - base.echo, Routed: r.routed - base.routed}
+		ARPReplies: r.arp - base.arp, NDReplies: r.nd - base.nd, EchoReplies: r.echo - base.echo, Routed: r.routed - base.routed}
 	for i := range r.drops {
 		c.Drops[DropNames[i]] = r.drops[i] - base.drops[i]
 	}

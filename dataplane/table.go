@@ -80,8 +80,18 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 		tp.mtu = C.uint16_t(p.Spec.MTU)
 		setMAC(&tp.mac, p.MAC)
 		for _, a := range p.Spec.Addresses {
-			if !a.Addr().Is4() {
-				continue // IPv6 gateway addresses arrive with the IPv6 underlay
+			if a.Addr().Is6() {
+				if int(tp.nb_addr6) == C.TF_MAX_ADDRS || int(t.nb_local6) == C.TF_MAX_LOCAL {
+					return fmt.Errorf("%w: too many IPv6 addresses on port %s", ErrTooMany, p.Name)
+				}
+				b := a.Addr().As16()
+				for j := range b {
+					tp.addr6[tp.nb_addr6][j] = C.uint8_t(b[j])
+					t.local6[t.nb_local6][j] = C.uint8_t(b[j])
+				}
+				tp.nb_addr6++
+				t.nb_local6++
+				continue
 			}
 			if int(tp.nb_addr4) == C.TF_MAX_ADDRS || nlocal == C.TF_MAX_LOCAL {
 				return fmt.Errorf("%w: too many IPv4 addresses on port %s", ErrTooMany, p.Name)
@@ -96,6 +106,7 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 
 	tunnels := unsafeSlice(t.tunnels, len(cfg.Tunnels))
 	keys := unsafeSlice(t.keys, len(cfg.Tunnels))
+	keys6 := unsafeSlice(t.keys6, len(cfg.Tunnels))
 	for i := range cfg.Tunnels {
 		tc := &cfg.Tunnels[i]
 		_, nh := cfg.NexthopByIP(tc.Nexthop)
@@ -116,7 +127,12 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 		tun.mtu = C.uint16_t(out.Spec.MTU)
 		tun.hdr_len = C.uint8_t(len(tpl.hdr))
 		tun.l4_off = C.uint16_t(tpl.l4Off)
-		tun.ip_csum_base = C.uint32_t(ipv4CsumBase(tpl.hdr[ethLen : ethLen+ipv4Len]))
+		tun.af = 4
+		if tc.Local.Is6() {
+			tun.af = 6
+		} else {
+			tun.ip_csum_base = C.uint32_t(ipv4CsumBase(tpl.hdr[ethLen : ethLen+ipv4Len]))
+		}
 		for j, b := range tpl.hdr {
 			tun.hdr[j] = C.uint8_t(b)
 		}
@@ -126,7 +142,9 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 			tun.tos = C.uint8_t(tc.DSCP.Value << 2)
 		}
 		k := &keys[i]
-		k.dst = be32(tc.Local)
+		if tc.Local.Is4() {
+			k.dst = be32(tc.Local)
+		}
 		switch tc.Type {
 		case conf.TunnelGRE:
 			tun._type = C.TF_TUN_GRE
@@ -140,7 +158,9 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 				tun.flags |= C.TF_TUN_F_CSUM
 			}
 			k._type = C.TF_TUN_GRE
-			k.src = be32(tc.Remote)
+			if tc.Local.Is4() {
+				k.src = be32(tc.Remote)
+			}
 			if tc.Key != nil {
 				k.has_key = 1
 				k.id = C.uint32_t(*tc.Key)
@@ -156,8 +176,26 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 			k._type = C.TF_TUN_VXLAN
 			k.port = C.uint16_t(tc.DstPort)
 			k.id = C.uint32_t(tc.VNI)
+			if tc.UDP6ZeroCsumTx {
+				tun.flags |= C.TF_TUN_F_UDP6_ZERO_TX
+			}
+			if tc.UDP6ZeroCsumRx {
+				tun.flags |= C.TF_TUN_F_UDP6_ZERO_RX
+			}
 			if err := addUDP(t, uint16(tc.DstPort), C.TF_TUN_VXLAN); err != nil {
 				return err
+			}
+		}
+		if tc.Local.Is6() {
+			// the same key, with 128-bit addresses: the source only for GRE
+			k6 := &keys6[i]
+			k6._type, k6.has_key, k6.port, k6.id = k._type, k.has_key, k.port, k.id
+			l, r := tc.Local.As16(), tc.Remote.As16()
+			for j := range l {
+				k6.dst[j] = C.uint8_t(l[j])
+				if tc.Type == conf.TunnelGRE {
+					k6.src[j] = C.uint8_t(r[j])
+				}
 			}
 		}
 	}

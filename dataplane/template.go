@@ -15,6 +15,7 @@ import (
 const (
 	ethLen      = 14
 	ipv4Len     = 20
+	ipv6Len     = 40
 	udpLen      = 8
 	vxlanHdrLen = 8
 
@@ -55,11 +56,31 @@ func ipv4Header(t *conf.Tunnel, proto uint8) []byte {
 	return b
 }
 
+// ipv6Header: payload length, traffic class and flow label left zero
+// (patched per packet: tf_push_outer6).
+func ipv6Header(t *conf.Tunnel, next uint8) []byte {
+	b := make([]byte, ipv6Len)
+	b[0] = 0x60
+	b[6] = next
+	b[7] = uint8(t.TTL)
+	l, r := t.Local.As16(), t.Remote.As16()
+	copy(b[8:24], l[:])
+	copy(b[24:40], r[:])
+	return b
+}
+
+// outerIP is the Ethernet and IP part of a template, and the offset of what follows.
+func outerIP(t *conf.Tunnel, dstMAC, srcMAC conf.MAC, proto uint8) ([]byte, int) {
+	if t.Local.Is6() {
+		return append(ethHeader(dstMAC, srcMAC, 0x86dd), ipv6Header(t, proto)...), ethLen + ipv6Len
+	}
+	return append(ethHeader(dstMAC, srcMAC, 0x0800), ipv4Header(t, proto)...), ethLen + ipv4Len
+}
+
 // greTemplate: flags word and the optional checksum, key and sequence
 // fields (RFC 2784 section 2.1, RFC 2890 section 2); payload type patched.
 func greTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
-	h := ethHeader(dstMAC, srcMAC, 0x0800)
-	h = append(h, ipv4Header(t, 47)...)
+	h, l4 := outerIP(t, dstMAC, srcMAC, 47)
 	var flags uint16
 	if t.Checksum {
 		flags |= greFlagC
@@ -81,19 +102,18 @@ func greTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	if t.Seq {
 		g = append(g, 0, 0, 0, 0)
 	}
-	return template{hdr: append(h, g...), l4Off: ethLen + ipv4Len}
+	return template{hdr: append(h, g...), l4Off: l4}
 }
 
 // vxlanTemplate: UDP with a zero checksum (RFC 7348 section 5) and the VXLAN
 // header with the I flag and the VNI.
 func vxlanTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
-	h := ethHeader(dstMAC, srcMAC, 0x0800)
-	h = append(h, ipv4Header(t, 17)...)
+	h, l4 := outerIP(t, dstMAC, srcMAC, 17)
 	u := make([]byte, udpLen+vxlanHdrLen)
 	binary.BigEndian.PutUint16(u[2:], uint16(t.DstPort))
 	u[8] = 0x08
 	binary.BigEndian.PutUint32(u[12:], t.VNI<<8)
-	return template{hdr: append(h, u...), l4Off: ethLen + ipv4Len}
+	return template{hdr: append(h, u...), l4Off: l4}
 }
 
 // ipv4CsumBase sums the 16-bit words of an outer IPv4 header template with

@@ -23,6 +23,7 @@ type summary struct {
 	Drops     map[string]uint64          `json:"drops"`
 	Dropped   uint64                     `json:"dropped"`
 	ARP       uint64                     `json:"arp_replies"`
+	ND        uint64                     `json:"nd_replies"`
 	Echo      uint64                     `json:"echo_replies"`
 	Routed    uint64                     `json:"routed"`
 	EncapPkts uint64                     `json:"encap_packets"`
@@ -37,7 +38,7 @@ type mempool struct {
 func newSummary(cfg *conf.Config, c dataplane.Counters, d time.Duration, reason string, avail, size int) *summary {
 	s := &summary{Stopped: reason, Seconds: d.Seconds(), Mempool: mempool{size, avail},
 		Ports: c.Ports, Tunnels: c.Tunnels, Drops: c.Drops, Dropped: c.Dropped(),
-		ARP: c.ARPReplies, Echo: c.EchoReplies, Routed: c.Routed}
+		ARP: c.ARPReplies, ND: c.NDReplies, Echo: c.EchoReplies, Routed: c.Routed}
 	for _, t := range c.Tunnels {
 		s.EncapPkts += t.EncapPkts
 		s.DecapPkts += t.DecapPkts
@@ -66,7 +67,7 @@ func (s *summary) print(out io.Writer) {
 		w.Flush()
 		fmt.Fprintln(out)
 	}
-	fmt.Fprintf(out, "replies: %d ARP, %d echo; routed to inner next hops: %d\n", s.ARP, s.Echo, s.Routed)
+	fmt.Fprintf(out, "replies: %d ARP, %d ND, %d echo; routed to inner next hops: %d\n", s.ARP, s.ND, s.Echo, s.Routed)
 	fmt.Fprintf(out, "dropped: %d\n", s.Dropped)
 	names := make([]string, 0, len(s.Drops))
 	for n, v := range s.Drops {
