@@ -1,0 +1,149 @@
+package dataplane
+
+/*
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include "tf.h"
+
+// tf_perf_run times the packet path alone (no rx PMD): iters bursts of
+// burst packets, frames taken round-robin from blob (nframes frames of
+// flen[i] bytes each, one segment), copied into fresh mbufs as an rx PMD
+// would; cyc[i] gets the TSC ticks of tf_process_burst (classify, encap or
+// decap, tx to the ports, bulk free) for burst i. With io >= 0 the burst is
+// sent as it is to port io instead (testpmd's io forwarding: the reference).
+// 0 or -errno.
+static int
+tf_perf_run(struct tf_worker *w, uint16_t port, struct rte_mempool *mp, const uint8_t *blob,
+	    const uint32_t *flen, uint32_t nframes, uint16_t burst, uint32_t iters, uint64_t *cyc,
+	    int io)
+{
+	struct rte_mbuf *pkts[TF_BURST_MAX];
+	const uint8_t *off[4096];
+	uint32_t i, k = 0, j;
+	uint16_t b;
+
+	if (burst == 0 || burst > TF_BURST_MAX || nframes == 0 || nframes > 4096)
+		return -EINVAL;
+	for (j = 0, i = 0; j < nframes; j++) {
+		off[j] = blob + i;
+		i += flen[j];
+	}
+	for (i = 0; i < iters; i++) {
+		uint64_t t0;
+
+		if (rte_pktmbuf_alloc_bulk(mp, pkts, burst) != 0)
+			return -ENOMEM;
+		for (b = 0; b < burst; b++, k = (k + 1) % nframes) {
+			memcpy(rte_pktmbuf_mtod(pkts[b], uint8_t *), off[k], flen[k]);
+			pkts[b]->data_len = (uint16_t)flen[k];
+			pkts[b]->pkt_len = flen[k];
+		}
+		t0 = rte_rdtsc_precise();
+		if (io >= 0) {
+			uint16_t sent = rte_eth_tx_burst((uint16_t)io, 0, pkts, burst);
+
+			if (sent < burst)
+				rte_pktmbuf_free_bulk(pkts + sent, burst - sent);
+		} else {
+			tf_process_burst(w, port, pkts, burst);
+		}
+		cyc[i] = rte_rdtsc_precise() - t0;
+	}
+	return 0;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// StartPortsPerf starts the gateway's ports without launching a worker and
+// without the fuzz tx check (it reads every frame); StopPortsPerf stops them.
+func (g *Gateway) StartPortsPerf() (err error) {
+	if g.running.Load() {
+		return ErrRunning
+	}
+	Do(func() {
+		for _, p := range g.Ports {
+			if err = p.start(); err != nil {
+				return
+			}
+		}
+	})
+	return err
+}
+
+// StopPortsPerf stops the ports StartPortsPerf started.
+func (g *Gateway) StopPortsPerf() (err error) {
+	Do(func() {
+		for _, p := range g.Ports {
+			if e := p.stop(); e != nil && err == nil {
+				err = e
+			}
+		}
+	})
+	return err
+}
+
+// PerfRun is a measuring hook (dataplane/perf_test.go, BenchmarkPacketPath):
+// it runs the packet path on the control thread over iters bursts of burst
+// copies of frames, as if the first worker had received them on port, and
+// returns the TSC ticks each burst took. The gateway must not be started
+// (StartPortsPerf). With io set, each burst is sent as it is to that port
+// instead (the io forwarding reference).
+func (g *Gateway) PerfRun(port, io string, frames [][]byte, burst, iters int) ([]uint64, error) {
+	if g.running.Load() {
+		return nil, ErrRunning
+	}
+	if len(g.workers) == 0 {
+		return nil, errors.New("no worker")
+	}
+	pid, iop := -1, -1
+	for _, p := range g.Ports {
+		if p.Name == port {
+			pid = int(p.ID)
+		}
+		if p.Name == io {
+			iop = int(p.ID)
+		}
+	}
+	if pid < 0 || (io != "" && iop < 0) {
+		return nil, fmt.Errorf("no port %q or %q", port, io)
+	}
+	var blob []byte
+	lens := make([]C.uint32_t, len(frames))
+	for i, f := range frames {
+		if len(f) == 0 || len(f) > SegmentRoom {
+			return nil, fmt.Errorf("frame %d: %d bytes", i, len(f))
+		}
+		blob = append(blob, f...)
+		lens[i] = C.uint32_t(len(f))
+	}
+	if len(frames) == 0 || iters <= 0 {
+		return nil, errors.New("nothing to run")
+	}
+	cyc := make([]uint64, iters)
+	cbuf := (*C.uint64_t)(C.malloc(C.size_t(8 * iters)))
+	cblob := C.CBytes(blob)
+	clens := C.CBytes(unsafe.Slice((*byte)(unsafe.Pointer(&lens[0])), 4*len(lens)))
+	defer C.free(unsafe.Pointer(cbuf))
+	defer C.free(cblob)
+	defer C.free(clens)
+	var ret C.int
+	Do(func() {
+		ret = C.tf_perf_run(g.workers[0].c, C.uint16_t(pid), g.pool, (*C.uint8_t)(cblob),
+			(*C.uint32_t)(clens), C.uint32_t(len(frames)), C.uint16_t(burst), C.uint32_t(iters), cbuf, C.int(iop))
+	})
+	if err := cerr("perf run", ret); err != nil {
+		return nil, err
+	}
+	copy(cyc, unsafe.Slice((*uint64)(unsafe.Pointer(cbuf)), iters))
+	return cyc, nil
+}
