@@ -55,6 +55,65 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	tf_tx(w, tun->out_port, m);
 }
 
+/*
+ * tf_gre_encap_fast is tf_gre_encap for what the routed burst loop has
+ * checked: a TF_FAST_GRE4 tunnel, an IPv4 packet of l3_len bytes whose
+ * outer_len fits the MTU, headroom for the template. The caller counts and
+ * sends; id is the outer IPv4 id.
+ */
+static __rte_always_inline void
+tf_gre_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
+{
+	uint8_t tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+					      RTE_ETHER_HDR_LEN)->type_of_service;
+	uint8_t *h = tf_push_outer4_fast(tun, m, RTE_ETHER_HDR_LEN, outer_len, tos, id);
+
+	((struct tf_gre_hdr *)(h + tun->l4_off))->proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+}
+
+/*
+ * tf_gre_decap_peek tells the underlay burst loop whether m, a plain IPv4
+ * frame to a local address and not a fragment (tf_plain4), is what
+ * tf_gre_decap turns into a plain inner IPv4 packet to route: GRE version
+ * 0 with no flags but K, an inner header without options that fills the
+ * payload exactly, a right checksum, TTL left, and an outer ECN field that
+ * asks nothing of the inner one (RFC 6040: not-ECT or ECT(0)). Read-only
+ * but for the last-tunnel cache. Returns the tunnel, or -1 for the full
+ * path; *strip: the bytes before the inner packet's Ethernet header room.
+ */
+static __rte_always_inline int
+tf_gre_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct rte_mbuf *m,
+		  uint32_t *strip)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	const struct tf_gre_hdr *gre = (const struct tf_gre_hdr *)(ip + 1);
+	const struct rte_ipv4_hdr *inner;
+	uint32_t glen, key = 0, tot = rte_be_to_cpu_16(ip->total_length);
+	uint16_t fl;
+
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*gre) + sizeof(*inner))
+		return -1;
+	fl = rte_be_to_cpu_16(gre->flags_ver);
+	if ((fl & ~TF_GRE_K) != 0 || gre->proto != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    (ip->type_of_service & TF_ECN_ECT1))
+		return -1;
+	glen = sizeof(*gre) + (fl != 0 ? 4 : 0);
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip) + glen + sizeof(*inner))
+		return -1;
+	if (fl != 0)
+		key = rte_be_to_cpu_32(tf_load32(gre + 1));
+	inner = (const struct rte_ipv4_hdr *)((const uint8_t *)gre + glen);
+	/* tot is the frame's L3 length (tf_plain4): at least 20 + glen + 20 here */
+	if (inner->version_ihl != 0x45 || inner->time_to_live <= 1 ||
+	    rte_be_to_cpu_16(inner->total_length) != tot - sizeof(*ip) - glen ||
+	    tf_cksum20(inner) != 0xffff)
+		return -1;
+	*strip = sizeof(*ip) + glen;
+	return tf_decap_lookup(w, t, tf_key_lo(TF_TUN_GRE, fl != 0, 0, key),
+			       tf_key_hi(ip->src_addr, ip->dst_addr));
+}
+
 static void
 tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	     struct rte_mbuf *m, const struct tf_outer *o)

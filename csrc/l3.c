@@ -27,8 +27,6 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t avail = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
 	uint32_t frame_l3 = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	void *l3 = rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN);
-	const struct tf_route *rt;
-	struct rte_ether_hdr *eth;
 	uint32_t idx, l3_len;
 
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
@@ -46,15 +44,7 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			return tf_drop(w, in, m, TF_DROP_TTL_EXPIRED);
 		if (outer_tos >= 0 && tf_ecn_decap(ip, ethertype, (uint8_t)outer_tos) != 0)
 			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
-		{
-			/* TTL is the high byte of its word: one 16-bit store, no read-back */
-			uint16_t old, new;
-
-			memcpy(&old, &ip->time_to_live, 2);
-			new = rte_cpu_to_be_16(rte_be_to_cpu_16(old) - 0x100);
-			memcpy(&ip->time_to_live, &new, 2);
-			ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old, new);
-		}
+		tf_ttl4_dec(ip);
 		if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &idx) != 0)
 			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
 	} else {
@@ -78,7 +68,21 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
 	}
 
-	rt = &t->routes[idx];
+	tf_l3_route(w, t, in, m, ethertype, l3_len, idx);
+}
+
+/*
+ * tf_l3_route sends a routed packet (validated, TTL or hop limit already
+ * decremented, l3_len bytes after its Ethernet header) by route idx: into a
+ * tunnel, an SA, or to a next hop.
+ */
+static inline void
+tf_l3_route(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	    uint16_t ethertype, uint32_t l3_len, uint32_t idx)
+{
+	const struct tf_route *rt = &t->routes[idx];
+	struct rte_ether_hdr *eth;
+
 	if (rt->kind == TF_RT_TUNNEL)
 		return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
 	if (rt->kind == TF_RT_ESP)

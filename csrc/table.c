@@ -121,6 +121,17 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 	if (t->decap6 == NULL)
 		return -rte_errno;
 	for (i = 0; i < t->nb_tunnels; i++) {
+		struct tf_tunnel *tun = &t->tunnels[i];
+
+		/* the inline encaps copy the template in 16-byte moves: 33..48 or 49..64 bytes */
+		tun->fast = TF_FAST_NONE;
+		if (tun->type == TF_TUN_GRE && tun->af == 4 &&
+		    !(tun->flags & (TF_TUN_F_SEQ | TF_TUN_F_CSUM)) &&
+		    tun->hdr_len > 32 && tun->hdr_len <= 48)
+			tun->fast = TF_FAST_GRE4;
+		else if (tun->type == TF_TUN_VXLAN && tun->af == 4 &&
+			 tun->hdr_len > 48 && tun->hdr_len <= 64)
+			tun->fast = TF_FAST_VXLAN4;
 		if (t->tunnels[i].af == 6)
 			ret = rte_hash_add_key_data(t->decap6, &t->keys6[i], (void *)(uintptr_t)i);
 		else

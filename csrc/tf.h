@@ -98,6 +98,16 @@ enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3 };
 #define TF_TUN_F_UDP6_ZERO_RX	0x20	/* UDP over IPv6: accept a zero checksum (RFC 6936) */
 
 /*
+ * Tunnels the burst loops encapsulate inline (worker.c): the common shapes,
+ * decided once per table so that the loop tests one byte per packet.
+ */
+enum tf_fast {
+	TF_FAST_NONE = 0,
+	TF_FAST_GRE4,		/* GRE over IPv4, no sequence number, no checksum */
+	TF_FAST_VXLAN4,		/* VXLAN over IPv4 */
+};
+
+/*
  * tf_tunnel: one tunnel, with its encap template (Ethernet + outer IPv4 or
  * IPv6 + GRE or UDP/VXLAN, every constant field filled by Go, lengths, IPv4
  * id, flow label and checksums zero).
@@ -116,6 +126,7 @@ struct tf_tunnel {
 	uint16_t sport_span;
 	uint16_t l4_off;	/* offset of GRE / UDP in hdr[] */
 	uint16_t mtu;		/* output port MTU: the largest outer IP packet */
+	uint8_t fast;		/* enum tf_fast: set by tf_table_build, not by Go */
 	/*
 	 * One's complement sum of the template's outer IPv4 header words (host
 	 * order values) with length, id, TOS and checksum taken as zero: the

@@ -68,19 +68,28 @@ static inline void
 tf_tx_flush(struct tf_worker *w, uint16_t port)
 {
 	struct tf_txbuf *b = &w->tx[port];
+	uint64_t bytes = 0;
 	uint16_t sent, i;
 
 	if (b->n == 0)
 		return;
+	/*
+	 * Bytes are summed here, before the PMD owns the mbufs: independent
+	 * loads, where a counter bumped per packet is a chain of dependent
+	 * read-modify-writes.
+	 */
+	for (i = 0; i < b->n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->m[i]);
 	sent = rte_eth_tx_burst(port, w->txq[port], b->m, b->n);
+	for (i = sent; i < b->n; i++)
+		bytes -= rte_pktmbuf_pkt_len(b->m[i]);
 	w->ctr.port[port].tx_pkts += sent;
-	for (i = sent; i < b->n; i++) {
-		w->ctr.port[port].tx_bytes -= rte_pktmbuf_pkt_len(b->m[i]);
-		w->ctr.drop[TF_DROP_TX_FULL]++;
-		w->ctr.port[port].tx_full++;
-	}
-	if (sent < b->n)
+	w->ctr.port[port].tx_bytes += bytes;
+	if (unlikely(sent < b->n)) {
+		w->ctr.drop[TF_DROP_TX_FULL] += b->n - sent;
+		w->ctr.port[port].tx_full += b->n - sent;
 		rte_pktmbuf_free_bulk(&b->m[sent], b->n - sent);
+	}
 	b->n = 0;
 }
 
@@ -92,10 +101,55 @@ tf_tx(struct tf_worker *w, uint16_t port, struct rte_mbuf *m)
 
 	if (unlikely(w->tr != NULL))
 		w->tr->out_port = port;
-	w->ctr.port[port].tx_bytes += rte_pktmbuf_pkt_len(m);
 	b->m[b->n++] = m;
 	if (b->n == TF_TXBUF)
 		tf_tx_flush(w, port);
+}
+
+/*
+ * tf_run: the tunnel counters of a burst loop's current run of packets
+ * through one tunnel (and direction), kept in registers and added once per
+ * run: a counter bumped per packet is a chain of dependent read-modify-writes.
+ */
+struct tf_run {
+	uint64_t *c;		/* &encap_pkts or &decap_pkts of the run's tunnel (bytes follow), or NULL */
+	uint64_t pkts, bytes;
+};
+
+static inline void
+tf_run_end(struct tf_run *r)
+{
+	if (r->c != NULL) {
+		r->c[0] += r->pkts;
+		r->c[1] += r->bytes;
+	}
+	r->c = NULL;
+	r->pkts = r->bytes = 0;
+}
+
+static __rte_always_inline void
+tf_run_add(struct tf_run *r, uint64_t *c, uint32_t bytes)
+{
+	if (unlikely(c != r->c)) {
+		tf_run_end(r);
+		r->c = c;
+	}
+	r->pkts++;
+	r->bytes += bytes;
+}
+
+/*
+ * tf_copy_hdr copies an encap template of 33..64 bytes in 16-byte moves,
+ * the last one ending at len (overlapping the one before: same source).
+ */
+static __rte_always_inline void
+tf_copy_hdr(uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+	memcpy(dst, src, 16);
+	memcpy(dst + 16, src + 16, 16);
+	if (len > 48)
+		memcpy(dst + 32, src + 32, 16);
+	memcpy(dst + len - 16, src + len - 16, 16);
 }
 
 /* Unaligned 32-bit access: headers after an IPv4 header with options need not be aligned. */
@@ -126,6 +180,39 @@ tf_csum_update16(uint16_t csum, uint16_t old, uint16_t new)
 }
 
 /*
+ * tf_cksum20 is rte_raw_cksum over the 20 bytes of an IPv4 header without
+ * options: five 32-bit words summed in 64 bits and folded (the one's
+ * complement sum does not depend on the word size), no loop.
+ */
+static inline uint16_t
+tf_cksum20(const void *p)
+{
+	const uint8_t *b = p;
+	uint64_t s;
+
+	s = (uint64_t)tf_load32(b) + tf_load32(b + 4) + tf_load32(b + 8) + tf_load32(b + 12) +
+	    tf_load32(b + 16);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* tf_ttl4_dec decrements the TTL (RFC 1812 5.3.1) and patches the checksum (RFC 1624). */
+static inline void
+tf_ttl4_dec(struct rte_ipv4_hdr *ip)
+{
+	/* TTL is the high byte of its word: one 16-bit store, no read-back */
+	uint16_t old, new;
+
+	memcpy(&old, &ip->time_to_live, 2);
+	new = rte_cpu_to_be_16(rte_be_to_cpu_16(old) - 0x100);
+	memcpy(&ip->time_to_live, &new, 2);
+	ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old, new);
+}
+
+/*
  * tf_ipv4_check validates the IPv4 header at ip (avail bytes contiguous,
  * frame_l3 bytes of L3 in the packet) and returns its length or a negative
  * drop reason.
@@ -145,7 +232,7 @@ tf_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail, uint32_t frame_l3)
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (tot < hl || tot > frame_l3)
 		return -TF_DROP_BAD_IP_LENGTH;
-	if (rte_raw_cksum(ip, hl) != 0xffff)
+	if ((hl == sizeof(*ip) ? tf_cksum20(ip) : rte_raw_cksum(ip, hl)) != 0xffff)
 		return -TF_DROP_BAD_IP_CHECKSUM;
 	return (int)hl;
 }
@@ -342,6 +429,34 @@ tf_outer_csum(const struct tf_tunnel *tun, uint8_t tos, uint16_t len, uint16_t i
 
 /* Outer TOS on encapsulation (defined below). */
 static inline uint8_t tf_encap_tos(const struct tf_tunnel *tun, uint8_t inner_tos);
+
+/*
+ * tf_push_outer4_fast is tf_push_outer4 for a frame the caller has checked
+ * (outer_len within the MTU, headroom for the template) with the outer IPv4
+ * id given: prepend the template (33..64 bytes) over the first strip bytes
+ * and patch length, TOS, id and checksum. Returns the new frame start.
+ */
+static __rte_always_inline uint8_t *
+tf_push_outer4_fast(const struct tf_tunnel *tun, struct rte_mbuf *m, uint16_t strip,
+		    uint32_t outer_len, uint8_t inner_tos, uint16_t id)
+{
+	uint16_t d = tun->hdr_len - strip;
+	uint8_t tos = tf_encap_tos(tun, inner_tos);
+	struct rte_ipv4_hdr *ip;
+	uint8_t *h;
+
+	m->data_off -= d;
+	m->data_len += d;
+	m->pkt_len += d;
+	h = rte_pktmbuf_mtod(m, uint8_t *);
+	tf_copy_hdr(h, tun->hdr, tun->hdr_len);
+	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
+	ip->type_of_service = tos;
+	ip->packet_id = rte_cpu_to_be_16(id);
+	ip->hdr_checksum = tf_outer_csum(tun, tos, (uint16_t)outer_len, id);
+	return h;
+}
 
 /*
  * tf_push_outer4 is the common part of every IPv4 encap: check the MTU,
@@ -607,12 +722,22 @@ static void tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16
 			   struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			   struct rte_mbuf *m);
+static __rte_always_inline void tf_gre_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m,
+						   uint32_t outer_len, uint16_t id);
+static __rte_always_inline int tf_gre_decap_peek(struct tf_worker *w, const struct tf_table *t,
+						 const struct rte_mbuf *m, uint32_t *strip);
+static __rte_always_inline void tf_vxlan_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m,
+						     uint32_t outer_len, uint16_t id);
+static __rte_always_inline int tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t,
+						   const struct rte_mbuf *m);
 static inline void tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			       struct rte_mbuf *m, uint16_t ethertype);
 static inline void tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			       struct rte_mbuf *m);
 static void tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			  struct rte_mbuf *m, uint16_t ethertype, int outer_tos);
+static inline void tf_l3_route(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+			       struct rte_mbuf *m, uint16_t ethertype, uint32_t l3_len, uint32_t idx);
 static void tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		      struct rte_mbuf *m, uint32_t ip_hl);
 static void tf_local6(struct tf_worker *w, const struct tf_table *t, uint16_t in,

@@ -53,6 +53,67 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	tf_tx(w, tun->out_port, m);
 }
 
+/*
+ * tf_vxlan_encap_fast is tf_vxlan_encap for what the bridged burst loop has
+ * checked: a TF_FAST_VXLAN4 tunnel, outer_len within the MTU, headroom for
+ * the template. The caller counts and sends; id is the outer IPv4 id.
+ */
+static __rte_always_inline void
+tf_vxlan_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
+{
+	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint8_t tos = 0;
+	struct rte_udp_hdr *udp;
+	uint32_t hash;
+	uint8_t *h;
+
+	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
+		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
+	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
+	h = tf_push_outer4_fast(tun, m, 0, outer_len, tos, id);
+	udp = (struct rte_udp_hdr *)(h + tun->l4_off);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - (tun->l4_off - RTE_ETHER_HDR_LEN)));
+	udp->src_port = rte_cpu_to_be_16(tun->sport_min +
+		(uint16_t)(((uint64_t)hash * tun->sport_span) >> 32));
+}
+
+/*
+ * tf_vxlan_decap_peek tells the underlay burst loop whether m, a plain IPv4
+ * frame to a local address and not a fragment (tf_plain4), whose UDP
+ * destination port is a VXLAN one, is what tf_vxlan_decap delivers as it
+ * is: UDP length right, zero checksum (RFC 7348 section 5), I flag, a known
+ * VNI bound untagged to a port whose MTU the inner frame fits, and an outer
+ * ECN field that asks nothing of the inner header (RFC 6040). Read-only but
+ * for the last-tunnel cache. Returns the tunnel, or -1 for the full path.
+ */
+static __rte_always_inline int
+tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
+	const struct tf_vxlan_hdr *vx = (const struct tf_vxlan_hdr *)(udp + 1);
+	const uint32_t hlen = RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*udp) + sizeof(*vx);
+	const struct tf_tunnel *tun;
+	int ti;
+
+	/* the UDP length is then at least 8 + 8 + 14: tot is the frame's L3 length */
+	if (rte_pktmbuf_data_len(m) < hlen + RTE_ETHER_HDR_LEN ||
+	    rte_be_to_cpu_16(udp->dgram_len) != rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) ||
+	    udp->dgram_cksum != 0 || !(vx->flags & TF_VXLAN_I) || (ip->type_of_service & TF_ECN_ECT1))
+		return -1;
+	ti = tf_decap_lookup(w, t, tf_key_lo(TF_TUN_VXLAN, 0, rte_be_to_cpu_16(udp->dst_port),
+					     rte_be_to_cpu_32(vx->vni_rsvd) >> 8),
+			     tf_key_hi(0, ip->dst_addr));
+	if (ti < 0)
+		return -1;
+	tun = &t->tunnels[ti];
+	if (tun->l2_port >= TF_MAX_PORTS || tun->l2_vlan != 0 ||
+	    rte_pktmbuf_pkt_len(m) - hlen - RTE_ETHER_HDR_LEN > t->port[tun->l2_port].mtu)
+		return -1;
+	return ti;
+}
+
 /* tf_inner_l3_short: the inner frame says IPv4 or IPv6 but its fixed header is not all there. */
 static inline int
 tf_inner_l3_short(const struct rte_mbuf *m, uint16_t ethertype)

@@ -16,6 +16,7 @@
 #include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_lpm.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -383,21 +384,14 @@ tf_tap_begin(struct tf_worker *w, uint16_t in, struct rte_mbuf *m)
 	w->tr = r;
 }
 
+/* tf_burst_each: one packet at a time, through the classifier (tapping when armed). */
 static void
-tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-	 struct rte_mbuf **pkts, uint16_t n)
+tf_burst_each(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	      struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tf_port_ctr *pc = &w->ctr.port[in];
 	uint16_t i;
 
-	pc->rx_pkts += n;
-	/*
-	 * Encap writes the template into the headroom, a cache line nothing has
-	 * touched since the mbuf was last freed: ask for all of them at once.
-	 */
-	if (t->port[in].side == TF_SIDE_INNER)
-		for (i = 0; i < n; i++)
-			__builtin_prefetch(rte_pktmbuf_mtod_offset(pkts[i], char *, -RTE_CACHE_LINE_SIZE), 1, 3);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -415,6 +409,291 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			__atomic_store_n(&w->tap.head, w->tap.head + 1, __ATOMIC_RELEASE);
 		}
 	}
+}
+
+/*
+ * tf_plain4 says whether m is a plain IPv4 packet to the port's MAC, the
+ * case every fast path starts from: header without options in the first
+ * segment, total length exactly the frame's (no padding to trim), checksum
+ * right. Anything else takes the full classifier, which drops or handles it.
+ */
+static inline int
+tf_plain4(const struct tf_port *p, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+
+	return rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
+	       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	       rte_is_same_ether_addr(&eth->dst_addr, &p->mac) &&
+	       ip->version_ihl == 0x45 &&
+	       rte_be_to_cpu_16(ip->total_length) == rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN &&
+	       tf_cksum20(ip) == 0xffff;
+}
+
+/*
+ * tf_burst_routed: a routed inner port, in stages over the burst.
+ *  1. find the plain IPv4 packets to route (tf_plain4, TTL left, not to the
+ *     gateway): read-only, every other packet stays as it came;
+ *  2. look their destinations up in one bulk LPM pass;
+ *  3. in arrival order: GRE encap inline for a TF_FAST_GRE4 tunnel within
+ *     MTU and headroom, tf_l3_route for any other route, and the full
+ *     classifier, untouched, for every other packet.
+ * Tunnel counters and the outer IPv4 id stay in registers (handed back to
+ * w around every call that may use them).
+ */
+static void
+tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct tf_port *p = &t->port[in];
+	uint32_t dst[TF_BURST_MAX], hop[TF_BURST_MAX];
+	uint64_t fast = 0, bytes = 0;
+	struct tf_run run = { NULL, 0, 0 };
+	uint16_t i, id;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									RTE_ETHER_HDR_LEN);
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bytes += rte_pktmbuf_pkt_len(m);
+		dst[i] = 0;
+		if (tf_plain4(p, m) && ip->time_to_live > 1 && !tf_is_local4(t, ip->dst_addr)) {
+			dst[i] = rte_be_to_cpu_32(ip->dst_addr);
+			fast |= 1ull << i;
+		}
+	}
+	w->ctr.port[in].rx_bytes += bytes;
+	if (fast == 0) {
+		for (i = 0; i < n; i++)
+			tf_rx_inner(w, t, in, pkts[i]);
+		return;
+	}
+	rte_lpm_lookup_bulk(t->lpm4, dst, hop, n);
+	id = w->ip_id;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t l3_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+								  RTE_ETHER_HDR_LEN);
+
+		if ((fast >> i & 1) && (hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
+			const struct tf_route *rt = &t->routes[hop[i] & 0xffffff];
+
+			if (rt->kind == TF_RT_TUNNEL) {
+				const struct tf_tunnel *tun = &t->tunnels[rt->idx];
+				uint32_t outer_len = l3_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
+
+				if (tun->fast == TF_FAST_GRE4 && outer_len <= tun->mtu &&
+				    rte_pktmbuf_headroom(m) >= tun->hdr_len - RTE_ETHER_HDR_LEN) {
+					tf_ttl4_dec(ip);
+					tf_gre_encap_fast(tun, m, outer_len, id++);
+					tf_run_add(&run, &w->ctr.tun[tun->slot].encap_pkts, l3_len);
+					tf_tx(w, tun->out_port, m);
+					continue;
+				}
+			}
+			w->ip_id = id;
+			tf_ttl4_dec(ip);
+			tf_l3_route(w, t, in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), l3_len, hop[i] & 0xffffff);
+		} else {
+			w->ip_id = id;
+			tf_rx_inner(w, t, in, m);
+		}
+		id = w->ip_id;
+	}
+	w->ip_id = id;
+	tf_run_end(&run);
+}
+
+/*
+ * tf_burst_l2: a bridged inner port. Untagged frames into a TF_FAST_VXLAN4
+ * tunnel within MTU and headroom are encapsulated inline; every other frame
+ * takes the full classifier, untouched.
+ */
+static void
+tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	    struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct tf_port *p = &t->port[in];
+	const struct tf_tunnel *tun = p->l2_untagged != TF_NO_TUNNEL ? &t->tunnels[p->l2_untagged] : NULL;
+	struct tf_run run = { NULL, 0, 0 };
+	uint64_t bytes = 0;
+	uint16_t i, id = w->ip_id;
+
+	if (tun != NULL && tun->fast != TF_FAST_VXLAN4)
+		tun = NULL;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bytes += len;
+		if (tun != NULL && rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
+		    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_VLAN) &&
+		    len + tun->hdr_len - RTE_ETHER_HDR_LEN <= tun->mtu &&
+		    rte_pktmbuf_headroom(m) >= tun->hdr_len) {
+			tf_vxlan_encap_fast(tun, m, len + tun->hdr_len - RTE_ETHER_HDR_LEN, id++);
+			tf_run_add(&run, &w->ctr.tun[tun->slot].encap_pkts, len);
+			tf_tx(w, tun->out_port, m);
+			continue;
+		}
+		w->ip_id = id;
+		tf_rx_inner(w, t, in, m);
+		id = w->ip_id;
+	}
+	w->ip_id = id;
+	w->ctr.port[in].rx_bytes += bytes;
+	tf_run_end(&run);
+}
+
+/* The first stage's verdicts in tf_burst_underlay. */
+enum { TF_FV_FULL = 0, TF_FV_GRE, TF_FV_VXLAN };
+
+/*
+ * tf_burst_underlay: an underlay port, in stages over the burst.
+ *  1. find the plain IPv4 frames to a local address that are GRE or VXLAN
+ *     the protocol files would decapsulate as they are (tf_gre_decap_peek,
+ *     tf_vxlan_decap_peek): read-only, every other frame stays as it came;
+ *  2. look the inner destinations of the GRE ones up in one bulk LPM pass;
+ *  3. in arrival order: strip, count and route or bridge those inline
+ *     (a next hop inline, any other route through tf_l3_route), and hand
+ *     every other frame, untouched, to the full classifier.
+ */
+static void
+tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		  struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct tf_port *p = &t->port[in];
+	uint32_t dst[TF_BURST_MAX], hop[TF_BURST_MAX];
+	uint16_t tix[TF_BURST_MAX];
+	uint8_t kind[TF_BURST_MAX], strip[TF_BURST_MAX];
+	struct tf_run run = { NULL, 0, 0 };
+	uint64_t bytes = 0, routed = 0;
+	int gre = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									RTE_ETHER_HDR_LEN);
+		int ti = -1;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bytes += rte_pktmbuf_pkt_len(m);
+		kind[i] = TF_FV_FULL;
+		dst[i] = 0;
+		tix[i] = 0;
+		if (!tf_plain4(p, m) || !tf_is_local4(t, ip->dst_addr) ||
+		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
+			continue;
+		if (ip->next_proto_id == IPPROTO_GRE) {
+			uint32_t s;
+
+			ti = tf_gre_decap_peek(w, t, m, &s);
+			if (ti >= 0) {
+				kind[i] = TF_FV_GRE;
+				strip[i] = (uint8_t)s;
+				/* the inner destination address: 16 bytes into its header */
+				dst[i] = rte_be_to_cpu_32(tf_load32((const uint8_t *)ip + s + 16));
+				gre = 1;
+			}
+		} else if (ip->next_proto_id == IPPROTO_UDP &&
+			   rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(struct rte_udp_hdr)) {
+			rte_be16_t dport = ((const struct rte_udp_hdr *)(ip + 1))->dst_port;
+			uint16_t u;
+
+			/* the first UDP protocol of that port decides, as in tf_rx_l4 */
+			for (u = 0; u < t->nb_udp && dport != rte_cpu_to_be_16(t->udp[u].port); u++)
+				;
+			if (u < t->nb_udp && t->udp[u].type == TF_TUN_VXLAN) {
+				ti = tf_vxlan_decap_peek(w, t, m);
+				if (ti >= 0)
+					kind[i] = TF_FV_VXLAN;
+			}
+		}
+		if (ti >= 0)
+			tix[i] = (uint16_t)ti;
+	}
+	w->ctr.port[in].rx_bytes += bytes;
+	if (gre)
+		rte_lpm_lookup_bulk(t->lpm4, dst, hop, n);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct tf_tunnel *tun = &t->tunnels[tix[i]];
+
+		if (kind[i] == TF_FV_GRE && (hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
+			const struct tf_route *rt = &t->routes[hop[i] & 0xffffff];
+			struct rte_ether_hdr *eth;
+			uint32_t l3_len;
+
+			/* keep 14 bytes in front of the inner packet for its new Ethernet header */
+			m->data_off += strip[i];
+			m->data_len -= strip[i];
+			m->pkt_len -= strip[i];
+			l3_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+			eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+			eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, l3_len);
+			tf_ttl4_dec((struct rte_ipv4_hdr *)(eth + 1));
+			if (rt->kind == TF_RT_NEXTHOP) {
+				const struct tf_nexthop *nh = &t->nexthops[rt->idx];
+
+				if (likely(l3_len <= t->port[nh->port].mtu)) {
+					rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
+					rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
+					routed++;
+					tf_tx(w, nh->port, m);
+					continue;
+				}
+			}
+			tf_l3_route(w, t, in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), l3_len, hop[i] & 0xffffff);
+		} else if (kind[i] == TF_FV_VXLAN) {
+			const uint32_t hlen = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
+					      sizeof(struct rte_udp_hdr) + sizeof(struct tf_vxlan_hdr);
+
+			m->data_off += hlen;
+			m->data_len -= hlen;
+			m->pkt_len -= hlen;
+			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, rte_pktmbuf_pkt_len(m));
+			tf_tx(w, tun->l2_port, m);
+		} else {
+			tf_rx_underlay(w, t, in, m);
+		}
+	}
+	w->ctr.routed += routed;
+	tf_run_end(&run);
+}
+
+static void
+tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	 struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct tf_port *p = &t->port[in];
+	uint16_t i;
+
+	w->ctr.port[in].rx_pkts += n;
+	/*
+	 * Encap writes the template into the headroom, a cache line nothing has
+	 * touched since the mbuf was last freed: ask for all of them at once.
+	 */
+	if (p->side == TF_SIDE_INNER)
+		for (i = 0; i < n; i++)
+			__builtin_prefetch(rte_pktmbuf_mtod_offset(pkts[i], char *, -RTE_CACHE_LINE_SIZE), 1, 3);
+	if (unlikely(__atomic_load_n(&w->tap.left, __ATOMIC_RELAXED) != 0))
+		tf_burst_each(w, t, in, pkts, n);
+	else if (p->side == TF_SIDE_UNDERLAY)
+		tf_burst_underlay(w, t, in, pkts, n);
+	else if (p->l2)
+		tf_burst_l2(w, t, in, pkts, n);
+	else
+		tf_burst_routed(w, t, in, pkts, n);
 	/* ESP was only staged above: librte_ipsec works on the burst's groups */
 	if (w->esp.n > 0)
 		tf_esp_flush(w, t);

@@ -9,17 +9,18 @@ package dataplane
 #include <rte_mbuf.h>
 #include "tf.h"
 
-// tf_perf_run times the packet path alone (no rx PMD): iters bursts of
-// burst packets, frames taken round-robin from blob (nframes frames of
-// flen[i] bytes each, one segment), copied into fresh mbufs as an rx PMD
-// would; cyc[i] gets the TSC ticks of tf_process_burst (classify, encap or
-// decap, tx to the ports, bulk free) for burst i. With io >= 0 the burst is
-// sent as it is to port io instead (testpmd's io forwarding: the reference).
+// tf_perf_run times the packet path alone (no rx PMD): iters rounds of two
+// bursts of burst packets, frames taken round-robin from blob (nframes
+// frames of flen[i] bytes each, one segment), copied into fresh mbufs as an
+// rx PMD would. The first burst of round i is sent as it is to port io
+// (testpmd's io forwarding: the reference), cyc[2i] gets its TSC ticks; the
+// second goes through tf_process_burst (classify, encap or decap, tx to the
+// ports, bulk free), cyc[2i+1]. Interleaved, both see the same machine.
 // 0 or -errno.
 static int
 tf_perf_run(struct tf_worker *w, uint16_t port, struct rte_mempool *mp, const uint8_t *blob,
 	    const uint32_t *flen, uint32_t nframes, uint16_t burst, uint32_t iters, uint64_t *cyc,
-	    int io)
+	    uint16_t io)
 {
 	struct rte_mbuf *pkts[TF_BURST_MAX];
 	const uint8_t *off[4096];
@@ -32,7 +33,7 @@ tf_perf_run(struct tf_worker *w, uint16_t port, struct rte_mempool *mp, const ui
 		off[j] = blob + i;
 		i += flen[j];
 	}
-	for (i = 0; i < iters; i++) {
+	for (i = 0; i < 2 * iters; i++) {
 		uint64_t t0;
 
 		if (rte_pktmbuf_alloc_bulk(mp, pkts, burst) != 0)
@@ -43,8 +44,8 @@ tf_perf_run(struct tf_worker *w, uint16_t port, struct rte_mempool *mp, const ui
 			pkts[b]->pkt_len = flen[k];
 		}
 		t0 = rte_rdtsc_precise();
-		if (io >= 0) {
-			uint16_t sent = rte_eth_tx_burst((uint16_t)io, 0, pkts, burst);
+		if (i % 2 == 0) {
+			uint16_t sent = rte_eth_tx_burst(io, 0, pkts, burst);
 
 			if (sent < burst)
 				rte_pktmbuf_free_bulk(pkts + sent, burst - sent);
@@ -95,15 +96,15 @@ func (g *Gateway) StopPortsPerf() (err error) {
 // PerfRun is a measuring hook (dataplane/perf_test.go, BenchmarkPacketPath):
 // it runs the packet path on the control thread over iters bursts of burst
 // copies of frames, as if the first worker had received them on port, and
-// returns the TSC ticks each burst took. The gateway must not be started
-// (StartPortsPerf). With io set, each burst is sent as it is to that port
-// instead (the io forwarding reference).
-func (g *Gateway) PerfRun(port, io string, frames [][]byte, burst, iters int) ([]uint64, error) {
+// returns the TSC ticks each burst took; interleaved with them, as many
+// bursts sent as they are to port io (the io forwarding reference), and
+// their ticks. The gateway must not be started (StartPortsPerf).
+func (g *Gateway) PerfRun(port, io string, frames [][]byte, burst, iters int) (path, ref []uint64, err error) {
 	if g.running.Load() {
-		return nil, ErrRunning
+		return nil, nil, ErrRunning
 	}
 	if len(g.workers) == 0 {
-		return nil, errors.New("no worker")
+		return nil, nil, errors.New("no worker")
 	}
 	pid, iop := -1, -1
 	for _, p := range g.Ports {
@@ -114,23 +115,22 @@ func (g *Gateway) PerfRun(port, io string, frames [][]byte, burst, iters int) ([
 			iop = int(p.ID)
 		}
 	}
-	if pid < 0 || (io != "" && iop < 0) {
-		return nil, fmt.Errorf("no port %q or %q", port, io)
+	if pid < 0 || iop < 0 {
+		return nil, nil, fmt.Errorf("no port %q or %q", port, io)
 	}
 	var blob []byte
 	lens := make([]C.uint32_t, len(frames))
 	for i, f := range frames {
 		if len(f) == 0 || len(f) > SegmentRoom {
-			return nil, fmt.Errorf("frame %d: %d bytes", i, len(f))
+			return nil, nil, fmt.Errorf("frame %d: %d bytes", i, len(f))
 		}
 		blob = append(blob, f...)
 		lens[i] = C.uint32_t(len(f))
 	}
 	if len(frames) == 0 || iters <= 0 {
-		return nil, errors.New("nothing to run")
+		return nil, nil, errors.New("nothing to run")
 	}
-	cyc := make([]uint64, iters)
-	cbuf := (*C.uint64_t)(C.malloc(C.size_t(8 * iters)))
+	cbuf := (*C.uint64_t)(C.malloc(C.size_t(16 * iters)))
 	cblob := C.CBytes(blob)
 	clens := C.CBytes(unsafe.Slice((*byte)(unsafe.Pointer(&lens[0])), 4*len(lens)))
 	defer C.free(unsafe.Pointer(cbuf))
@@ -139,11 +139,16 @@ func (g *Gateway) PerfRun(port, io string, frames [][]byte, burst, iters int) ([
 	var ret C.int
 	Do(func() {
 		ret = C.tf_perf_run(g.workers[0].c, C.uint16_t(pid), g.pool, (*C.uint8_t)(cblob),
-			(*C.uint32_t)(clens), C.uint32_t(len(frames)), C.uint16_t(burst), C.uint32_t(iters), cbuf, C.int(iop))
+			(*C.uint32_t)(clens), C.uint32_t(len(frames)), C.uint16_t(burst), C.uint32_t(iters), cbuf,
+			C.uint16_t(iop))
 	})
 	if err := cerr("perf run", ret); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	copy(cyc, unsafe.Slice((*uint64)(unsafe.Pointer(cbuf)), iters))
-	return cyc, nil
+	all := unsafe.Slice((*uint64)(unsafe.Pointer(cbuf)), 2*iters)
+	for i := 0; i < iters; i++ {
+		ref = append(ref, all[2*i])
+		path = append(path, all[2*i+1])
+	}
+	return path, ref, nil
 }
