@@ -57,18 +57,18 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 
 /*
  * tf_gre_encap_fast is tf_gre_encap for what the routed burst loop has
- * checked: a TF_FAST_GRE4 tunnel, an IPv4 packet of l3_len bytes whose
- * outer_len fits the MTU, headroom for the template. The caller counts and
+ * checked: a TF_FAST_GRE4 tunnel (tp), an IPv4 packet whose outer_len fits
+ * the MTU, headroom for the template. The caller counts and
  * sends; id is the outer IPv4 id.
  */
 static __rte_always_inline void
-tf_gre_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
+tf_gre_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
 {
 	uint8_t tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 					      RTE_ETHER_HDR_LEN)->type_of_service;
-	uint8_t *h = tf_push_outer4_fast(tun, m, RTE_ETHER_HDR_LEN, outer_len, tos, id);
+	uint8_t *h = tf_push_outer4_fast(tp, m, RTE_ETHER_HDR_LEN, outer_len, tos, id);
 
-	((struct tf_gre_hdr *)(h + tun->l4_off))->proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	((struct tf_gre_hdr *)(h + tp->l4_off))->proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 }
 
 /*

@@ -116,7 +116,7 @@ struct tf_run {
 	uint64_t pkts, bytes;
 };
 
-static inline void
+static __rte_always_inline void
 tf_run_end(struct tf_run *r)
 {
 	if (r->c != NULL) {
@@ -150,6 +150,44 @@ tf_copy_hdr(uint8_t *dst, const uint8_t *src, uint32_t len)
 	if (len > 48)
 		memcpy(dst + 32, src + 32, 16);
 	memcpy(dst + len - 16, src + len - 16, 16);
+}
+
+/*
+ * tf_txc: a burst loop's tx cursor, the fill of one port's tx buffer kept
+ * in a register (bumped in memory per packet it is a chain of dependent
+ * read-modify-writes). tf_txc_sync writes it back: before any call that
+ * may queue packets itself, and at the end of the loop.
+ */
+struct tf_txc {
+	struct tf_txbuf *b;	/* NULL: nothing cached */
+	uint16_t port;
+	uint16_t n;
+};
+
+static __rte_always_inline void
+tf_txc_sync(struct tf_txc *c)
+{
+	if (c->b != NULL)
+		c->b->n = c->n;
+	c->b = NULL;
+}
+
+/* tf_txc_put is tf_tx through the cursor (no tap: the burst loops that use it do not trace). */
+static __rte_always_inline void
+tf_txc_put(struct tf_worker *w, struct tf_txc *c, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(c->b == NULL || c->port != port)) {
+		tf_txc_sync(c);
+		c->b = &w->tx[port];
+		c->port = port;
+		c->n = c->b->n;
+	}
+	c->b->m[c->n++] = m;
+	if (unlikely(c->n == TF_TXBUF)) {
+		c->b->n = c->n;
+		tf_tx_flush(w, port);
+		c->n = 0;
+	}
 }
 
 /* Unaligned 32-bit access: headers after an IPv4 header with options need not be aligned. */
@@ -431,30 +469,66 @@ tf_outer_csum(const struct tf_tunnel *tun, uint8_t tos, uint16_t len, uint16_t i
 static inline uint8_t tf_encap_tos(const struct tf_tunnel *tun, uint8_t inner_tos);
 
 /*
+ * tf_tpl: what the inline encaps need of a tunnel, copied out of it once per
+ * burst or per run of packets: locals stay in registers, where fields of
+ * the tunnel would be read again after every store into a packet (which
+ * the compiler must assume may alias them).
+ */
+struct tf_tpl {
+	const uint8_t *hdr;
+	uint32_t csum_base;
+	uint16_t hdr_len, mtu, l4_off, out_port, slot, sport_min, sport_span;
+	uint8_t tos, tos_mask;	/* outer TOS = tos | (inner TOS & tos_mask) (tf_encap_tos) */
+};
+
+static __rte_always_inline struct tf_tpl
+tf_tpl_of(const struct tf_tunnel *tun)
+{
+	struct tf_tpl tp = {
+		.hdr = tun->hdr, .csum_base = tun->ip_csum_base, .hdr_len = tun->hdr_len,
+		.mtu = tun->mtu, .l4_off = tun->l4_off, .out_port = tun->out_port, .slot = tun->slot,
+		.sport_min = tun->sport_min, .sport_span = tun->sport_span,
+	};
+
+	if (tun->flags & TF_TUN_F_DSCP_COPY) {
+		tp.tos = 0;
+		tp.tos_mask = 0xff;
+	} else {
+		tp.tos = tun->tos;
+		tp.tos_mask = TF_ECN_MASK;
+	}
+	return tp;
+}
+
+/*
  * tf_push_outer4_fast is tf_push_outer4 for a frame the caller has checked
  * (outer_len within the MTU, headroom for the template) with the outer IPv4
  * id given: prepend the template (33..64 bytes) over the first strip bytes
  * and patch length, TOS, id and checksum. Returns the new frame start.
  */
 static __rte_always_inline uint8_t *
-tf_push_outer4_fast(const struct tf_tunnel *tun, struct rte_mbuf *m, uint16_t strip,
+tf_push_outer4_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint16_t strip,
 		    uint32_t outer_len, uint8_t inner_tos, uint16_t id)
 {
-	uint16_t d = tun->hdr_len - strip;
-	uint8_t tos = tf_encap_tos(tun, inner_tos);
+	uint16_t d = tp->hdr_len - strip;
+	uint8_t tos = tp->tos | (inner_tos & tp->tos_mask);
 	struct rte_ipv4_hdr *ip;
+	uint32_t s;
 	uint8_t *h;
 
 	m->data_off -= d;
 	m->data_len += d;
 	m->pkt_len += d;
 	h = rte_pktmbuf_mtod(m, uint8_t *);
-	tf_copy_hdr(h, tun->hdr, tun->hdr_len);
+	tf_copy_hdr(h, tp->hdr, tp->hdr_len);
 	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
 	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
 	ip->type_of_service = tos;
 	ip->packet_id = rte_cpu_to_be_16(id);
-	ip->hdr_checksum = tf_outer_csum(tun, tos, (uint16_t)outer_len, id);
+	s = tp->csum_base + tos + (uint16_t)outer_len + id;	/* as tf_outer_csum */
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~s);
 	return h;
 }
 
@@ -568,7 +642,7 @@ tf_udp6_cksum_set(const struct tf_tunnel *tun, struct rte_mbuf *m, struct rte_ud
  * tf_flow_hash hashes the inner flow (L3 addresses and, for unfragmented TCP
  * and UDP, ports) for ECMP entropy; non-IP frames hash their MAC addresses.
  */
-static inline uint32_t
+static __rte_always_inline uint32_t
 tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -722,11 +796,11 @@ static void tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16
 			   struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			   struct rte_mbuf *m);
-static __rte_always_inline void tf_gre_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m,
+static __rte_always_inline void tf_gre_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						   uint32_t outer_len, uint16_t id);
 static __rte_always_inline int tf_gre_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						 const struct rte_mbuf *m, uint32_t *strip);
-static __rte_always_inline void tf_vxlan_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m,
+static __rte_always_inline void tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						     uint32_t outer_len, uint16_t id);
 static __rte_always_inline int tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						   const struct rte_mbuf *m);

@@ -55,11 +55,11 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 
 /*
  * tf_vxlan_encap_fast is tf_vxlan_encap for what the bridged burst loop has
- * checked: a TF_FAST_VXLAN4 tunnel, outer_len within the MTU, headroom for
- * the template. The caller counts and sends; id is the outer IPv4 id.
+ * checked: a TF_FAST_VXLAN4 tunnel (tp), outer_len within the MTU, headroom
+ * for the template. The caller counts and sends; id is the outer IPv4 id.
  */
 static __rte_always_inline void
-tf_vxlan_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
+tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
 {
 	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	uint8_t tos = 0;
@@ -70,11 +70,11 @@ tf_vxlan_encap_fast(const struct tf_tunnel *tun, struct rte_mbuf *m, uint32_t ou
 	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
 		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
 	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
-	h = tf_push_outer4_fast(tun, m, 0, outer_len, tos, id);
-	udp = (struct rte_udp_hdr *)(h + tun->l4_off);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - (tun->l4_off - RTE_ETHER_HDR_LEN)));
-	udp->src_port = rte_cpu_to_be_16(tun->sport_min +
-		(uint16_t)(((uint64_t)hash * tun->sport_span) >> 32));
+	h = tf_push_outer4_fast(tp, m, 0, outer_len, tos, id);
+	udp = (struct rte_udp_hdr *)(h + tp->l4_off);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - (tp->l4_off - RTE_ETHER_HDR_LEN)));
+	udp->src_port = rte_cpu_to_be_16(tp->sport_min +
+		(uint16_t)(((uint64_t)hash * tp->sport_span) >> 32));
 }
 
 /*

@@ -439,8 +439,8 @@ tf_plain4(const struct tf_port *p, const struct rte_mbuf *m)
  *  3. in arrival order: GRE encap inline for a TF_FAST_GRE4 tunnel within
  *     MTU and headroom, tf_l3_route for any other route, and the full
  *     classifier, untouched, for every other packet.
- * Tunnel counters and the outer IPv4 id stay in registers (handed back to
- * w around every call that may use them).
+ * The outer IPv4 id, the tunnel counters and the tx cursor stay in
+ * registers, handed back to w before every call that may use them.
  */
 static void
 tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
@@ -450,6 +450,9 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t dst[TF_BURST_MAX], hop[TF_BURST_MAX];
 	uint64_t fast = 0, bytes = 0;
 	struct tf_run run = { NULL, 0, 0 };
+	struct tf_txc txc = { NULL, 0, 0 };
+	const struct tf_tunnel *last = NULL;
+	struct tf_tpl tp = { 0 };
 	uint16_t i, id;
 
 	for (i = 0; i < n; i++) {
@@ -485,26 +488,34 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 			if (rt->kind == TF_RT_TUNNEL) {
 				const struct tf_tunnel *tun = &t->tunnels[rt->idx];
-				uint32_t outer_len = l3_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
 
-				if (tun->fast == TF_FAST_GRE4 && outer_len <= tun->mtu &&
-				    rte_pktmbuf_headroom(m) >= tun->hdr_len - RTE_ETHER_HDR_LEN) {
+				if (tun != last) {
+					last = tun;
+					tp = tf_tpl_of(tun);
+					if (tun->fast != TF_FAST_GRE4)
+						tp.hdr_len = 0;	/* not inline */
+				}
+				if (tp.hdr_len != 0 && l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN <= tp.mtu &&
+				    rte_pktmbuf_headroom(m) >= tp.hdr_len - RTE_ETHER_HDR_LEN) {
 					tf_ttl4_dec(ip);
-					tf_gre_encap_fast(tun, m, outer_len, id++);
-					tf_run_add(&run, &w->ctr.tun[tun->slot].encap_pkts, l3_len);
-					tf_tx(w, tun->out_port, m);
+					tf_gre_encap_fast(&tp, m, l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
+					tf_run_add(&run, &w->ctr.tun[tp.slot].encap_pkts, l3_len);
+					tf_txc_put(w, &txc, tp.out_port, m);
 					continue;
 				}
 			}
+			tf_txc_sync(&txc);
 			w->ip_id = id;
 			tf_ttl4_dec(ip);
 			tf_l3_route(w, t, in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), l3_len, hop[i] & 0xffffff);
 		} else {
+			tf_txc_sync(&txc);
 			w->ip_id = id;
 			tf_rx_inner(w, t, in, m);
 		}
 		id = w->ip_id;
 	}
+	tf_txc_sync(&txc);
 	w->ip_id = id;
 	tf_run_end(&run);
 }
@@ -519,13 +530,13 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	    struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct tf_port *p = &t->port[in];
-	const struct tf_tunnel *tun = p->l2_untagged != TF_NO_TUNNEL ? &t->tunnels[p->l2_untagged] : NULL;
-	struct tf_run run = { NULL, 0, 0 };
-	uint64_t bytes = 0;
+	struct tf_txc txc = { NULL, 0, 0 };
+	struct tf_tpl tp = { 0 };
+	uint64_t bytes = 0, enc = 0, enc_bytes = 0;
 	uint16_t i, id = w->ip_id;
 
-	if (tun != NULL && tun->fast != TF_FAST_VXLAN4)
-		tun = NULL;
+	if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4)
+		tp = tf_tpl_of(&t->tunnels[p->l2_untagged]);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
@@ -534,22 +545,29 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += len;
-		if (tun != NULL && rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
+		/* tp.hdr_len is 0 without an inline tunnel: the MTU test then fails */
+		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
 		    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_VLAN) &&
-		    len + tun->hdr_len - RTE_ETHER_HDR_LEN <= tun->mtu &&
-		    rte_pktmbuf_headroom(m) >= tun->hdr_len) {
-			tf_vxlan_encap_fast(tun, m, len + tun->hdr_len - RTE_ETHER_HDR_LEN, id++);
-			tf_run_add(&run, &w->ctr.tun[tun->slot].encap_pkts, len);
-			tf_tx(w, tun->out_port, m);
+		    len + tp.hdr_len - RTE_ETHER_HDR_LEN <= tp.mtu && tp.hdr_len != 0 &&
+		    rte_pktmbuf_headroom(m) >= tp.hdr_len) {
+			tf_vxlan_encap_fast(&tp, m, len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
+			enc++;
+			enc_bytes += len;
+			tf_txc_put(w, &txc, tp.out_port, m);
 			continue;
 		}
+		tf_txc_sync(&txc);
 		w->ip_id = id;
 		tf_rx_inner(w, t, in, m);
 		id = w->ip_id;
 	}
+	tf_txc_sync(&txc);
 	w->ip_id = id;
 	w->ctr.port[in].rx_bytes += bytes;
-	tf_run_end(&run);
+	if (enc > 0) {
+		w->ctr.tun[tp.slot].encap_pkts += enc;
+		w->ctr.tun[tp.slot].encap_bytes += enc_bytes;
+	}
 }
 
 /* The first stage's verdicts in tf_burst_underlay. */
@@ -574,6 +592,7 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint16_t tix[TF_BURST_MAX];
 	uint8_t kind[TF_BURST_MAX], strip[TF_BURST_MAX];
 	struct tf_run run = { NULL, 0, 0 };
+	struct tf_txc txc = { NULL, 0, 0 };
 	uint64_t bytes = 0, routed = 0;
 	int gre = 0;
 	uint16_t i;
@@ -639,7 +658,6 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			m->pkt_len -= strip[i];
 			l3_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 			eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-			eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, l3_len);
 			tf_ttl4_dec((struct rte_ipv4_hdr *)(eth + 1));
 			if (rt->kind == TF_RT_NEXTHOP) {
@@ -648,11 +666,14 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 				if (likely(l3_len <= t->port[nh->port].mtu)) {
 					rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 					rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
+					eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 					routed++;
-					tf_tx(w, nh->port, m);
+					tf_txc_put(w, &txc, nh->port, m);
 					continue;
 				}
 			}
+			eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+			tf_txc_sync(&txc);
 			tf_l3_route(w, t, in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), l3_len, hop[i] & 0xffffff);
 		} else if (kind[i] == TF_FV_VXLAN) {
 			const uint32_t hlen = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
@@ -662,11 +683,13 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			m->data_len -= hlen;
 			m->pkt_len -= hlen;
 			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, rte_pktmbuf_pkt_len(m));
-			tf_tx(w, tun->l2_port, m);
+			tf_txc_put(w, &txc, tun->l2_port, m);
 		} else {
+			tf_txc_sync(&txc);
 			tf_rx_underlay(w, t, in, m);
 		}
 	}
+	tf_txc_sync(&txc);
 	w->ctr.routed += routed;
 	tf_run_end(&run);
 }
