@@ -70,7 +70,7 @@ tunnel = "v0"
 		EAL: EAL{MainLcore: 0, MemoryMB: 512, FilePrefix: "tunfwd", LogLevel: "notice"},
 		Dataplane: Dataplane{
 			Workers: []int{1}, Mbufs: 16383, MbufCache: 256,
-			RxDesc: 1024, TxDesc: 1024, Burst: 32, IdleUs: 0,
+			RxDesc: 1024, TxDesc: 1024, Burst: 32, IdleUs: 0, ICMPErrorRate: 100, ICMPErrorBurst: 10,
 		},
 		Ports: []Port{
 			{Name: "in0", Vdev: "net_null0", Side: SideInner, MTU: 1500, Promiscuous: yes,
