@@ -76,8 +76,8 @@ type Counters struct {
 	// for (the packet is answered, not dropped: it counts as tx)
 	ICMPErrors map[string]uint64 `json:"icmp_errors"`
 	SIDs       []SIDCounters     `json:"sids"`
-	Ports       []PortCounters    `json:"ports"`
-	Tunnels     []TunnelCounters  `json:"tunnels"`
+	Ports      []PortCounters    `json:"ports"`
+	Tunnels    []TunnelCounters  `json:"tunnels"`
 }
 
 // Dropped is the total of every drop reason.
@@ -94,7 +94,7 @@ type baseline struct {
 	polls, busy, arp, nd, echo, routed uint64
 	drops                              [C.TF_DROP_MAX]uint64
 	icmp                               [C.TF_DROP_MAX]uint64
-	sidPkts, sidBytes                  [C.TF_MAX_SIDS]uint64 // by SID index
+	sidPkts, sidBytes                  [C.TF_MAX_SIDS]uint64        // by SID index
 	ports                              [C.TF_MAX_PORTS]PortCounters // by port id
 }
 
