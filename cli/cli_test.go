@@ -101,7 +101,6 @@ func TestBadCommands(t *testing.T) {
 		{"show port stats lan wan", `show port stats: unexpected "wan"`, "show port stats [all|NAME]"},
 		{"clear port stats", "clear port stats: missing argument", "clear port stats all|NAME"},
 		{"show tunnel nosuch", `show tunnel: no tunnel "nosuch" (tunnels: g1, g2, vx1)`, "show tunnel [NAME]"},
-		{"show sid --json", "show sid: --json is not supported here", "show sid"},
 		{"show drops some", `show drops: "some": want all or nothing`, "show drops [all]"},
 		{"tunnel add", "tunnel add: missing the tunnel name", "tunnel add NAME key=value ..."},
 		{"tunnel add type=gre", "tunnel add: the tunnel name comes first", "tunnel add NAME key=value ..."},
