@@ -66,13 +66,13 @@
 	X(MTU_EXCEEDED,      "mtu_exceeded",      "packet larger than the output MTU") \
 	X(NO_HEADROOM,       "no_headroom",       "no room in the mbuf to prepend headers") \
 	X(TX_FULL,           "tx_full",           "output queue full") \
-	X(NO_TABLE,          "no_table",          "no forwarding table published yet") \
 	X(SRH_TRUNCATED,     "srh_truncated",     "SRH (its segment list) runs past the packet") \
 	X(SRH_LAST_ENTRY,    "srh_bad_last_entry", "SRH Last Entry beyond Hdr Ext Len (RFC 8754 4.3.1.1)") \
 	X(SRH_SEGMENTS_LEFT, "srh_bad_segments_left", "SRH Segments Left greater than Last Entry + 1 (RFC 8754 4.3.1.1)") \
 	X(SRV6_SL_NOT_ZERO,  "srv6_segments_left", "Segments Left not 0 at a SID that ends the path (RFC 8986 4.4-4.9)") \
 	X(SRV6_UPPER_LAYER,  "srv6_bad_upper_layer", "upper-layer header the SID does not accept (RFC 8986 4.1.1)") \
-	X(SRV6_HOP_LIMIT,    "srv6_hop_limit",    "hop limit exhausted at an End or End.X SID (RFC 8986 4.1)")
+	X(SRV6_HOP_LIMIT,    "srv6_hop_limit",    "hop limit exhausted at an End or End.X SID (RFC 8986 4.1)") \
+	X(NO_TABLE,          "no_table",          "no forwarding table published yet") /* last: fuzz_test.go */
 
 #define TF_DROP_ENUM(e, name, help) TF_DROP_##e,
 enum tf_drop { TF_DROP_LIST(TF_DROP_ENUM) TF_DROP_MAX };

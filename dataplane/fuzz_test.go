@@ -62,7 +62,7 @@ mbuf_cache = 0
 name = "inner"
 side = "inner"
 mac = "` + innerMAC + `"
-addresses = ["10.1.0.1/24"]
+addresses = ["10.1.0.1/24", "` + inner6 + `/64"]
 vdev = "net_null_fz%[1]d_inner,no-rx=1"
 
 [[port]]
@@ -70,7 +70,7 @@ name = "uplink"
 side = "underlay"
 mac = "` + uplinkMAC + `"
 mtu = 9000
-addresses = ["192.0.2.1/24", "198.51.100.1/24"]
+addresses = ["192.0.2.1/24", "198.51.100.1/24", "` + uplink6 + `/64"]
 vdev = "net_null_fz%[1]d_uplink,no-rx=1"
 
 [[port]]
@@ -151,7 +151,12 @@ tunnel = "vx1"
 port = "l2"
 vlan = 10
 tunnel = "vx2"
-`
+
+[[nexthop]]
+ip = "` + peer6 + `"
+mac = "` + uplinkPeer + `"
+port = "uplink"
+` + srv6Conf // SRv6 tunnels and a SID of each behaviour
 
 var fuzzPorts = [4]string{"inner", "uplink", "l2", "uplink"}
 
@@ -397,6 +402,12 @@ func fuzzSeeds(f *testing.F) []fuzzSeed {
 	add("uplink", echo, 0x7000|34)
 	for _, c := range malformedCases() {
 		add(c.port, c.frame(), 0x1000|uint16(14+20))
+	}
+	for _, c := range sidCases() {
+		add("uplink", c.in, 0x1000|(14+40+4))
+	}
+	for _, c := range icmpCases() {
+		add("uplink", c.in, 0x3000|(14+40+8))
 	}
 	// the captures, on both sides
 	var files []string
