@@ -40,7 +40,14 @@ clean:
 # hugepages when none are free (else --no-huge). Needs root.
 # BENCH_FLAGS: e.g. -both, -quick, -seconds 10s, -points gre-encap.
 BENCH_FLAGS ?=
-.PHONY: bench
+.PHONY: bench soak
+# The soak (issue 7): SOAK of mixed, partly malformed traffic through every
+# tunnel type; checks pool, counters and memory at the end (build/bench/soak/).
+SOAK ?= 10m
+soak: deps
+	$(GO) build -o build/bin/ ./cmd/...
+	$(GO) run ./bench -soak $(SOAK)
+
 bench: deps
 	@bash scripts/bench-deps.sh
 	$(GO) build -o build/bin/ ./cmd/...

@@ -17,6 +17,9 @@ type Config struct {
 	L2        []L2Binding `toml:"l2"`
 	SIDs      []SID       `toml:"sid"`
 	Control   Control     `toml:"control"`
+	Crypto    []CryptoDev `toml:"crypto"` // see ipsec.go
+	SAs       []SA        `toml:"sa"`
+	Policies  []Policy    `toml:"policy"`
 }
 
 // Control configures how operators reach a running instance. The command
@@ -160,7 +163,8 @@ type SID struct {
 type Route struct {
 	Prefix netip.Prefix `toml:"prefix"`
 	Tunnel string       `toml:"tunnel"` // encapsulate into this tunnel, or
-	Via    netip.Addr   `toml:"via"`    // forward to this [[nexthop]] (exactly one of Tunnel, Via)
+	Via    netip.Addr   `toml:"via"`    // forward to this [[nexthop]] (exactly one of Tunnel, Via, SA)
+	SA     string       `toml:"sa"`     // or protect with this outbound [[sa]]
 }
 
 // L2Binding joins an inner port (or one VLAN on it) to an L2 tunnel (VXLAN).

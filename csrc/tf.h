@@ -34,6 +34,7 @@
 #define TF_MAX_SIDS	256	/* local SRv6 SIDs */
 #define TF_NO_TUNNEL	0xffff
 #define TF_NO_PORT	0xffff	/* l2_port of a VXLAN tunnel no [[l2]] binds */
+#define TF_MAX_SAS	256
 
 /*
  * Drop reasons, declared once: the C enum, and through tf_drop_name() the
@@ -66,13 +67,24 @@
 	X(MTU_EXCEEDED,      "mtu_exceeded",      "packet larger than the output MTU") \
 	X(NO_HEADROOM,       "no_headroom",       "no room in the mbuf to prepend headers") \
 	X(TX_FULL,           "tx_full",           "output queue full") \
+	X(NO_TABLE,          "no_table",          "no forwarding table published yet") \
+	X(ESP_NO_SA,         "esp_no_sa",         "ESP with an SPI no inbound SA has, to this address") \
+	X(ESP_BAD_LENGTH,    "esp_bad_length",    "ESP shorter than header, IV and ICV, or not whole cipher blocks") \
+	X(ESP_AUTH_FAILED,   "esp_auth_failed",   "ESP integrity check (ICV) failed") \
+	X(ESP_REPLAYED,      "esp_replayed",      "ESP sequence number already received (RFC 4303 3.4.3)") \
+	X(ESP_OUTSIDE_WINDOW, "esp_outside_window", "ESP sequence number left of the anti-replay window") \
+	X(ESP_BAD_PADDING,   "esp_bad_padding",   "decrypted ESP trailer: padding or next header wrong") \
+	X(POLICY_MISMATCH,   "policy_mismatch",   "packet outside the selectors of its SA (RFC 4301 5.2)") \
+	X(ESP_SEQ_OVERFLOW,  "esp_seq_overflow",  "outbound SA sequence number space exhausted") \
+	X(ESP_SA_EXPIRED,    "esp_sa_expired",    "SA past its packet or byte lifetime") \
+	X(ESP_UDP_NON_ESP,   "esp_udp_non_esp",   "UDP 4500 payload that is IKE (non-ESP marker) or a NAT keepalive") \
+	X(ESP_CRYPTO,        "esp_crypto_error",  "crypto op allocation, enqueue or device error") \
 	X(SRH_TRUNCATED,     "srh_truncated",     "SRH (its segment list) runs past the packet") \
 	X(SRH_LAST_ENTRY,    "srh_bad_last_entry", "SRH Last Entry beyond Hdr Ext Len (RFC 8754 4.3.1.1)") \
 	X(SRH_SEGMENTS_LEFT, "srh_bad_segments_left", "SRH Segments Left greater than Last Entry + 1 (RFC 8754 4.3.1.1)") \
 	X(SRV6_SL_NOT_ZERO,  "srv6_segments_left", "Segments Left not 0 at a SID that ends the path (RFC 8986 4.4-4.9)") \
 	X(SRV6_UPPER_LAYER,  "srv6_bad_upper_layer", "upper-layer header the SID does not accept (RFC 8986 4.1.1)") \
-	X(SRV6_HOP_LIMIT,    "srv6_hop_limit",    "hop limit exhausted at an End or End.X SID (RFC 8986 4.1)") \
-	X(NO_TABLE,          "no_table",          "no forwarding table published yet") /* last: fuzz_test.go */
+	X(SRV6_HOP_LIMIT,    "srv6_hop_limit",    "hop limit exhausted at an End or End.X SID (RFC 8986 4.1)")
 
 #define TF_DROP_ENUM(e, name, help) TF_DROP_##e,
 enum tf_drop { TF_DROP_LIST(TF_DROP_ENUM) TF_DROP_MAX };
@@ -83,7 +95,7 @@ const char *tf_drop_name(unsigned int reason);
 const char *tf_drop_help(unsigned int reason);
 
 enum tf_side { TF_SIDE_INNER = 0, TF_SIDE_UNDERLAY = 1 };
-enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_SRV6 = 3 };
+enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3, TF_TUN_SRV6 = 4 };
 
 #define TF_TUN_F_SEQ		0x01	/* GRE: send sequence numbers (RFC 2890) */
 #define TF_TUN_F_CSUM		0x02	/* GRE: send the checksum (RFC 2784) */
@@ -144,7 +156,7 @@ struct tf_decap_key6 {
 	uint8_t dst[16];	/* local IPv6 */
 };
 
-enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2 };
+enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2, TF_RT_ESP = 3 };
 
 struct tf_route {
 	uint8_t kind;		/* enum tf_route_kind */
@@ -218,6 +230,7 @@ struct tf_table {
 	struct rte_hash *decap6;	/* key6 -> tunnel index */
 	struct rte_lpm *lpm4;		/* IPv4 routes -> route index */
 	struct rte_lpm6 *lpm6;		/* IPv6 routes -> route index */
+	struct tf_esp *esp;		/* SAs: owned by the gateway, not the table; NULL if none */
 	uint16_t nb_sids;
 	struct tf_sid *sids;		/* [nb_sids], tf_table_alloc_sids */
 	struct rte_lpm6 *sid6;		/* SID prefix -> sid index (NULL without SIDs) */
@@ -247,6 +260,11 @@ struct tf_tun_ctr {
 	uint64_t decap_pkts, decap_bytes;	/* inner bytes out of it */
 };
 
+struct tf_sa_ctr {
+	uint64_t pkts, bytes;	/* inner packets and bytes through the SA */
+	uint64_t errors;	/* packets of this SA dropped, any reason */
+};
+
 struct tf_sid_ctr {
 	uint64_t pkts, bytes;	/* packets a SID processed, bytes as received */
 };
@@ -259,6 +277,7 @@ struct tf_counters {
 	struct tf_sid_ctr sid[TF_MAX_SIDS];	/* by index in the table's SID array */
 	struct tf_port_ctr port[TF_MAX_PORTS];
 	struct tf_tun_ctr tun[TF_MAX_TUNNELS];
+	struct tf_sa_ctr sa[TF_MAX_SAS];
 };
 
 /* Shared by all workers: the published table and state that outlives tables. */
@@ -269,6 +288,8 @@ struct tf_shared {
 };
 
 struct tf_worker;
+
+#include "tf_esp.h"
 
 /*
  * Tap: a worker copies the packets it receives on tapped ports, with what it
@@ -344,6 +365,7 @@ struct tf_worker {
 	uint32_t icmp_credit;		/* errors that may be sent now */
 	uint64_t icmp_tsc;		/* TSC of the last refill */
 	struct tf_tap tap;
+	struct tf_esp_stage esp;	/* ESP packets of the burst in hand */
 	struct tf_counters ctr __rte_cache_aligned;
 };
 

@@ -61,6 +61,10 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 	switch (proto) {
 	case IPPROTO_GRE:
 		return tf_gre_decap(w, t, in, m, o);
+	case IPPROTO_ESP:
+		if (o->af == 4)	/* ESP over an IPv6 underlay: not yet */
+			return tf_esp_decap(w, t, in, m, o);
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
 	case IPPROTO_UDP: {
 		const struct rte_udp_hdr *udp;
 		uint16_t i;
@@ -75,6 +79,10 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 			switch (t->udp[i].type) {
 			case TF_TUN_VXLAN:
 				return tf_vxlan_decap(w, t, in, m, o);
+			case TF_TUN_ESP:
+				if (o->af == 4)
+					return tf_esp_decap(w, t, in, m, o);
+				break;
 			}
 		}
 		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
@@ -410,6 +418,9 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			__atomic_store_n(&w->tap.head, w->tap.head + 1, __ATOMIC_RELEASE);
 		}
 	}
+	/* ESP was only staged above: librte_ipsec works on the burst's groups */
+	if (w->esp.n > 0)
+		tf_esp_flush(w, t);
 }
 
 void

@@ -157,6 +157,23 @@ tf_fz_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return (uint16_t)s;
 }
 
+// tf_fz_l4_6: the upper-layer checksum right after the IPv6 header holds
+// (pseudo header of RFC 8200 8.1, summed byte by byte).
+static int
+tf_fz_l4_6(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6, uint32_t l3)
+{
+	const uint8_t *a = ip6->src_addr;
+	uint32_t len = l3 - sizeof(*ip6), i;
+	uint64_t s = tf_fz_sum(m, RTE_ETHER_HDR_LEN + sizeof(*ip6), len);
+
+	for (i = 0; i < 32; i += 2)
+		s += (uint32_t)a[i] << 8 | a[i + 1];
+	s += (len >> 16) + (len & 0xffff) + ip6->proto;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
 static const char *
 tf_fz_check_one(const struct tf_fz_check *c, uint16_t port, const struct rte_mbuf *m)
 {
@@ -211,8 +228,18 @@ tf_fz_check_one(const struct tf_fz_check *c, uint16_t port, const struct rte_mbu
 			return "IPv6 header not in the first segment";
 		if (sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) != l3)
 			return "IPv6 payload length is not the frame's L3 length";
+		if (ip6->proto == IPPROTO_ICMPV6)
+			return tf_fz_l4_6(m, ip6, l3) ? NULL : "ICMPv6 checksum wrong";
 		if (l3 > c->mtu[port])
 			return "IPv6 packet larger than the port MTU";
+		if (ip6->proto == IPPROTO_UDP && l3 >= sizeof(*ip6) + 8 &&
+		    !tf_fz_l4_6(m, ip6, l3) &&
+		    rte_pktmbuf_mtod_offset(m, const uint16_t *, RTE_ETHER_HDR_LEN + sizeof(*ip6))[3] != 0)
+			return "UDP over IPv6 checksum wrong";
+		if (ip6->proto == IPPROTO_GRE && l3 >= sizeof(*ip6) + 4 &&
+		    (rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN + sizeof(*ip6))[0] & 0x80) &&
+		    tf_fz_sum(m, RTE_ETHER_HDR_LEN + sizeof(*ip6), l3 - sizeof(*ip6)) != 0xffff)
+			return "GRE checksum wrong";
 		return NULL;
 	}
 	return "routed port sends neither IPv4, IPv6 nor ARP";

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -21,7 +22,8 @@ import (
 // crossing the burst and tx buffer sizes), through the packet path the
 // workers run, on a gateway with a tunnel of each kind: GRE with key,
 // sequence and checksum, GRE without key, VXLAN untagged and on a VLAN,
-// routes v4 and v6 into both GRE tunnels and to an inner next hop.
+// GRE and VXLAN (checksummed and zero-checksum) over IPv6, routes v4 and v6
+// into the GRE tunnels and to an inner next hop, IPv6 addresses for ND and echo.
 //
 // Inputs: data, the frame; port, bits 0-1 the port it arrives on (inner,
 // uplink, l2, uplink) and bits 6-7 both set for 65 copies (fewer of a long
@@ -123,6 +125,49 @@ nexthop = "192.0.2.2"
 vni = 200
 dst_port = 8472
 
+[[nexthop]]
+ip = "` + peer6 + `"
+mac = "` + uplinkPeer + `"
+port = "uplink"
+
+[[tunnel]]
+name = "gre6"
+type = "gre"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+key = 7
+checksum = true
+
+[[route]]
+prefix = "10.6.0.0/16"
+tunnel = "gre6"
+
+[[tunnel]]
+name = "vx6"
+type = "vxlan"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+vni = 600
+
+[[l2]]
+port = "l2"
+vlan = 600
+tunnel = "vx6"
+
+[[tunnel]]
+name = "vx6z"
+type = "vxlan"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+vni = 601
+udp6_zero_csum_tx = true
+udp6_zero_csum_rx = true
+
+[[l2]]
+port = "l2"
+vlan = 601
+tunnel = "vx6z"
+
 [[route]]
 prefix = "10.2.0.0/16"
 tunnel = "gre1"
@@ -151,11 +196,6 @@ tunnel = "vx1"
 port = "l2"
 vlan = 10
 tunnel = "vx2"
-
-[[nexthop]]
-ip = "` + peer6 + `"
-mac = "` + uplinkPeer + `"
-port = "uplink"
 ` + srv6Conf // SRv6 tunnels and a SID of each behaviour
 
 var fuzzPorts = [4]string{"inner", "uplink", "l2", "uplink"}
@@ -294,7 +334,7 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 		_, _, why := fz.g.TxViolations()
 		t.Fatalf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
 	}
-	if d := after.drop[len(DropNames)-1] - before.drop[len(DropNames)-1]; d != 0 { // no_table
+	if d := after.drop[fuzzNoTable] - before.drop[fuzzNoTable]; d != 0 {
 		t.Fatalf("%d dropped as no_table", d)
 	}
 	// coverage of the C code: one Go branch per outcome, so that the
@@ -319,6 +359,9 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 		}
 	}
 }
+
+// fuzzNoTable is the index of the no_table reason (not the last one).
+var fuzzNoTable = slices.Index(DropNames, "no_table")
 
 func fuzzDropDelta(a, b fuzzTotals) map[string]uint64 {
 	m := map[string]uint64{}
@@ -400,6 +443,23 @@ func fuzzSeeds(f *testing.F) []fuzzSeed {
 		&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 1, Seq: 1},
 		gopacket.Payload(make([]byte, 3000)))
 	add("uplink", echo, 0x7000|34)
+	// IPv6 underlay: GRE and VXLAN, ND, echo, extension headers
+	back6 := returnFlow()
+	back6.Src = netip.MustParseAddr("10.6.0.9")
+	add("uplink", gre6Frame(ipPacket(pktgen.Frame(back6, 200, 1)), 7, 1), 54, 0x2000|58)
+	add("uplink", insertExt6(gre6Frame(ipPacket(pktgen.Frame(back6, 64, 1)), 7, 0), 60, []byte{1, 4, 0, 0, 0, 0}), 60)
+	add("uplink", vxlan6Frame(pktgen.Frame(l2Flow(), 300, 1), 600, false), 62, 0x3000|70)
+	add("uplink", vxlan6Frame(pktgen.Frame(l2Flow(), 64, 1), 601, true))
+	add("uplink", ns(peer6, "ff02::1:ff00:1", uplink6, 255, true), 60)
+	add("uplink", ns("::", "ff02::1:ff00:1", uplink6, 255, false))
+	to6 := innerFlow()
+	to6.Dst = netip.MustParseAddr("10.6.0.3")
+	add("inner", pktgen.Frame(to6, 500, 1), 0x4000|20)
+	vl6 := l2Flow()
+	vl6.VLAN = 600
+	add("l2", pktgen.Frame(vl6, 700, 1), 0x2000|30)
+	vl6.VLAN = 601
+	add("l2", pktgen.Frame(vl6, 100, 1))
 	for _, c := range malformedCases() {
 		add(c.port, c.frame(), 0x1000|uint16(14+20))
 	}
