@@ -448,6 +448,7 @@ func TestSRv6Malformed(t *testing.T) {
 		name, reason string
 		f            []byte
 	}{
+		{"wrong_sid", "not_local", srFrame("fc00:1::99", 64, srh(41, 0, 0, []string{"fc00:1::99"}, nil), v6)},
 		{"truncated_segment_list", "srh_truncated", trunc},
 		{"srh_cut_in_fixed_part", "srh_truncated", patch(trunc[:14+40+4], func(f []byte) { binary.BigEndian.PutUint16(f[18:], 4) })},
 		{"payload_length_past_frame", "bad_ip_length", patch(srFrame(sidDT6, 64, srh(41, 0, 0, []string{sidDT6}, nil), v6), func(f []byte) { f[19] += 9 })},
