@@ -338,7 +338,8 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 		t.Fatalf("%d dropped as no_table", d)
 	}
 	// coverage of the C code: one Go branch per outcome, so that the
-	// fuzzer keeps the inputs that reach a new one
+	// fuzzer keeps the inputs that reach a new one (64 per port and
+	// chaining: drop reasons 0..51, replies 52..54, tx ports 56..58)
 	multi := 0
 	if len(segs) > 1 {
 		multi = 1
@@ -350,18 +351,24 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 	}
 	for k, d := range [3]uint64{after.arp - before.arp, after.echo - before.echo, after.routed - before.routed} {
 		if d != 0 {
-			fuzzEdge((multi*4+in)*64 + 40 + k)
+			fuzzEdge((multi*4+in)*64 + 52 + k)
 		}
 	}
 	for p := range after.txPort {
 		if after.txPort[p] != before.txPort[p] {
-			fuzzEdge((multi*4+in)*64 + 48 + p)
+			fuzzEdge((multi*4+in)*64 + 56 + p)
 		}
 	}
 }
 
 // fuzzNoTable is the index of the no_table reason (not the last one).
 var fuzzNoTable = slices.Index(DropNames, "no_table")
+
+func init() {
+	if len(DropNames) > 52 {
+		panic("fuzz coverage edges: more than 52 drop reasons, widen the 64 per port in run")
+	}
+}
 
 func fuzzDropDelta(a, b fuzzTotals) map[string]uint64 {
 	m := map[string]uint64{}
