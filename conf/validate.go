@@ -391,7 +391,8 @@ func (ch *checker) tunnels(c *Config) {
 		if t.TTL < 1 || t.TTL > 255 {
 			ch.errorf(k+".ttl", "%d out of range 1..255", t.TTL)
 		}
-		if t.Local.Is6() && ch.has(k+".df") {
+		// written in the file; a config built in code (Validate) has the default true
+		if t.Local.Is6() && (ch.defined != nil && ch.has(k+".df") || ch.defined == nil && t.DF != nil && !*t.DF) {
 			ch.errorf(k+".df", "df is for an IPv4 underlay: IPv6 routers never fragment")
 		}
 		if !t.DSCP.Copy && t.DSCP.Value > 63 {
@@ -677,8 +678,8 @@ func (ch *checker) srv6Tunnel(c *Config, k string, t *Tunnel) {
 	for _, o := range []struct {
 		key string
 		set bool
-	}{{"key", t.Key != nil}, {"seq", t.Seq}, {"checksum", t.Checksum}, {"vni", ch.has(k + ".vni")},
-		{"dst_port", ch.has(k + ".dst_port")}, {"src_port_range", ch.has(k + ".src_port_range")},
+	}{{"key", t.Key != nil}, {"seq", t.Seq}, {"checksum", t.Checksum}, {"vni", t.VNI != 0 || ch.defined != nil && ch.has(k+".vni")},
+		{"dst_port", t.DstPort != 0}, {"src_port_range", t.SrcPortRange != [2]int{}},
 		{"udp6_zero_csum_tx", t.UDP6ZeroCsumTx}, {"udp6_zero_csum_rx", t.UDP6ZeroCsumRx}} {
 		if o.set {
 			ch.errorf(k+"."+o.key, "%s is not an srv6 tunnel key", o.key)
