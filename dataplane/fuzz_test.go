@@ -300,6 +300,14 @@ func (fz *fuzzGateway) totals() (s fuzzTotals) {
 // that a finding does not fail every input after it in this process, which
 // would defeat minimization).
 func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) {
+	t.Helper()
+	if err := fz.check(data, port, split); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check is run without a testing.TB (the libFuzzer driver calls it too).
+func (fz *fuzzGateway) check(data []byte, port uint8, split uint16) error {
 	if len(data) > fuzzMaxFrame {
 		data = data[:fuzzMaxFrame]
 	}
@@ -316,26 +324,26 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 	before := fz.totals()
 	availBefore, _ := fz.g.PoolAvail()
 	if err := fz.g.ProcessChains(fuzzPorts[in], pkts); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	avail, size := fz.g.PoolAvail()
 	after := fz.totals()
 	if avail != availBefore || avail != size {
-		t.Fatalf("mbuf leak: %d of %d mbufs in the pool, %d before this input", avail, size, availBefore)
+		return fmt.Errorf("mbuf leak: %d of %d mbufs in the pool, %d before this input", avail, size, availBefore)
 	}
 	if live := ExtBufsLive(); live != 0 {
-		t.Fatalf("%d guarded segment buffers not freed", live)
+		return fmt.Errorf("%d guarded segment buffers not freed", live)
 	}
 	rx, tx, drops := after.rx-before.rx, after.tx-before.tx, after.drops-before.drops
 	if rx != uint64(n) || rx != tx+drops {
-		t.Fatalf("counters: rx %d (of %d) != tx %d + drops %d (%v)", rx, n, tx, drops, fuzzDropDelta(before, after))
+		return fmt.Errorf("counters: rx %d (of %d) != tx %d + drops %d (%v)", rx, n, tx, drops, fuzzDropDelta(before, after))
 	}
 	if after.bad != before.bad {
 		_, _, why := fz.g.TxViolations()
-		t.Fatalf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
+		return fmt.Errorf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
 	}
 	if d := after.drop[fuzzNoTable] - before.drop[fuzzNoTable]; d != 0 {
-		t.Fatalf("%d dropped as no_table", d)
+		return fmt.Errorf("%d dropped as no_table", d)
 	}
 	// coverage of the C code: one Go branch per outcome, so that the
 	// fuzzer keeps the inputs that reach a new one (64 per port and
@@ -359,6 +367,7 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 			fuzzEdge((multi*4+in)*64 + 56 + p)
 		}
 	}
+	return nil
 }
 
 // fuzzNoTable is the index of the no_table reason (not the last one).
@@ -366,7 +375,7 @@ var fuzzNoTable = slices.Index(DropNames, "no_table")
 
 func init() {
 	if len(DropNames) > 52 {
-		panic("fuzz coverage edges: more than 52 drop reasons, widen the 64 per port in run")
+		panic("fuzz coverage edges: more than 52 drop reasons, widen the 64 per port in check")
 	}
 }
 
@@ -390,7 +399,7 @@ type fuzzSeed struct {
 // every capture frame on the inner and the uplink port, as captured and
 // readdressed (Ethernet destination the port's MAC, IPv4 source the peer,
 // destination the gateway, checksums fixed).
-func fuzzSeeds(f *testing.F) []fuzzSeed {
+func fuzzSeeds(f testing.TB) []fuzzSeed {
 	var seeds []fuzzSeed
 	add := func(port string, fr []byte, splits ...uint16) {
 		for i, name := range fuzzPorts[:3] {
