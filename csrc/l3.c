@@ -24,6 +24,17 @@ static void
 tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	      struct rte_mbuf *m, uint16_t ethertype, int outer_tos)
 {
+	tf_l3_forward_via(w, t, in, m, ethertype, outer_tos, -1);
+}
+
+/*
+ * tf_l3_forward_via is tf_l3_forward with the route lookup replaced by next
+ * hop nh when nh >= 0 (SRv6 End.DX4 / End.DX6 cross-connects).
+ */
+static void
+tf_l3_forward_via(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		  struct rte_mbuf *m, uint16_t ethertype, int outer_tos, int nh_idx)
+{
 	uint32_t avail = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
 	uint32_t frame_l3 = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	void *l3 = rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN);
@@ -45,7 +56,7 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (outer_tos >= 0 && tf_ecn_decap(ip, ethertype, (uint8_t)outer_tos) != 0)
 			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
 		tf_ttl4_dec(ip);
-		if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &idx) != 0)
+		if (nh_idx < 0 && rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &idx) != 0)
 			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
 	} else {
 		struct rte_ipv6_hdr *ip6 = l3;
@@ -64,10 +75,12 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (outer_tos >= 0 && tf_ecn_decap(ip6, ethertype, (uint8_t)outer_tos) != 0)
 			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
 		ip6->hop_limits--;
-		if (t->lpm6 == NULL || rte_lpm6_lookup(t->lpm6, ip6->dst_addr, &idx) != 0)
+		if (nh_idx < 0 && (t->lpm6 == NULL || rte_lpm6_lookup(t->lpm6, ip6->dst_addr, &idx) != 0))
 			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
 	}
 
+	if (nh_idx >= 0)
+		return tf_l3_nexthop(w, t, in, m, ethertype, l3_len, (uint32_t)nh_idx);
 	tf_l3_route(w, t, in, m, ethertype, l3_len, idx);
 }
 
@@ -81,27 +94,32 @@ tf_l3_route(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct r
 	    uint16_t ethertype, uint32_t l3_len, uint32_t idx)
 {
 	const struct tf_route *rt = &t->routes[idx];
-	struct rte_ether_hdr *eth;
 
 	if (rt->kind == TF_RT_TUNNEL)
 		return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
 	if (rt->kind == TF_RT_ESP)
 		return tf_esp_encap(w, t, rt->idx, in, m, ethertype);
+	tf_l3_nexthop(w, t, in, m, ethertype, l3_len, rt->idx);
+}
 
-	{
-		const struct tf_nexthop *nh = &t->nexthops[rt->idx];
+/* tf_l3_nexthop sends a routed packet to next hop nh_idx. */
+static inline void
+tf_l3_nexthop(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	      uint16_t ethertype, uint32_t l3_len, uint32_t nh_idx)
+{
+	const struct tf_nexthop *nh = &t->nexthops[nh_idx];
+	struct rte_ether_hdr *eth;
 
-		if (unlikely(l3_len > t->port[nh->port].mtu))
-			return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
-		rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
-		eth->ether_type = ethertype;
-		if (unlikely(w->tr != NULL) && w->tr->action != TF_ACT_DECAP)
-			w->tr->action = TF_ACT_ROUTE;	/* a decapsulated packet stays "decap" */
-		w->ctr.routed++;
-		tf_tx(w, nh->port, m);
-	}
+	if (unlikely(l3_len > t->port[nh->port].mtu))
+		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
+	rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
+	eth->ether_type = ethertype;
+	if (unlikely(w->tr != NULL) && w->tr->action != TF_ACT_DECAP)
+		w->tr->action = TF_ACT_ROUTE;	/* a decapsulated packet stays "decap" */
+	w->ctr.routed++;
+	tf_tx(w, nh->port, m);
 }
 
 /* tf_l3_encap puts an IP packet (after its Ethernet header) into an L3 tunnel. */
@@ -112,6 +130,8 @@ tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	switch (tun->type) {
 	case TF_TUN_GRE:
 		return tf_gre_encap(w, tun, in, m, ethertype);
+	case TF_TUN_SRV6:
+		return tf_srv6_encap(w, tun, in, m, ethertype);
 	default:	/* the table builder routes only into L3 tunnels */
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	}
@@ -124,6 +144,8 @@ tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in, struc
 	switch (tun->type) {
 	case TF_TUN_VXLAN:
 		return tf_vxlan_encap(w, tun, in, m);
+	case TF_TUN_SRV6:
+		return tf_srv6_encap_l2(w, tun, in, m);
 	default:	/* the table builder binds only L2 tunnels */
 		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 	}
