@@ -6,8 +6,11 @@
  * Each iteration of tf_worker_main:
  *  1. loads the published table (one acquire load; used only inside the iteration),
  *  2. rx-bursts every (port, queue) of this worker,
- *  3. classifies each mbuf once from its outer headers (tf_rx_underlay or
- *     tf_rx_inner) and hands it to a protocol file, which transmits or drops it,
+ *  3. runs the burst through the loop of its port's kind (tf_burst_routed,
+ *     tf_burst_l2, tf_burst_underlay): stages over the whole burst that
+ *     finish the common shapes inline, and hand every other mbuf, untouched,
+ *     to the classifier (tf_rx_underlay or tf_rx_inner) and a protocol file,
+ *     which transmits or drops it (tf_burst_each, one by one, when tapping),
  *  4. flushes the tx buffers and bulk-frees the burst's drops,
  *  5. reports an RCU quiescent state (and goes offline while it sleeps).
  */
