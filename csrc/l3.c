@@ -106,6 +106,8 @@ tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	switch (tun->type) {
 	case TF_TUN_GRE:
 		return tf_gre_encap(w, tun, in, m, ethertype);
+	case TF_TUN_L2TPV2:
+		return tf_l2tpv2_encap(w, tun, in, m, ethertype);
 	default:	/* the table builder routes only into L3 tunnels */
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	}
@@ -118,6 +120,8 @@ tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in, struc
 	switch (tun->type) {
 	case TF_TUN_VXLAN:
 		return tf_vxlan_encap(w, tun, in, m);
+	case TF_TUN_L2TPV3:
+		return tf_l2tpv3_encap(w, tun, in, m);
 	default:	/* the table builder binds only L2 tunnels */
 		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 	}

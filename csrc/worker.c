@@ -75,10 +75,15 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 			switch (t->udp[i].type) {
 			case TF_TUN_VXLAN:
 				return tf_vxlan_decap(w, t, in, m, o);
+			case TF_TUN_L2TPV2:
+			case TF_TUN_L2TPV3:
+				return tf_l2tp_udp_decap(w, t, in, m, o, t->udp[i].l2tp);
 			}
 		}
 		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
 	}
+	case TF_IPPROTO_L2TP:
+		return tf_l2tpv3_ip_decap(w, t, in, m, o);
 	case IPPROTO_ICMPV6:
 		if (o->af == 6)
 			return tf_local6(w, t, in, m, o);
