@@ -571,7 +571,7 @@ func (ch *checker) l2tp(k string, t *Tunnel) {
 			ch.errorf(k+"."+id.key, "%d out of range 1..%d (0 is reserved for control messages)", id.v, idMax)
 		}
 	}
-	udp := true
+	udp, encapOK := true, true
 	if t.Type == TunnelL2TPv3 {
 		switch t.Encap {
 		case EncapUDP:
@@ -579,6 +579,7 @@ func (ch *checker) l2tp(k string, t *Tunnel) {
 			udp = false
 		default:
 			ch.errorf(k+".encap", "%q: want %q or %q (IP protocol 115)", t.Encap, EncapUDP, EncapIP)
+			encapOK = false
 		}
 		for _, c := range []struct {
 			key string
@@ -592,11 +593,13 @@ func (ch *checker) l2tp(k string, t *Tunnel) {
 			ch.errorf(k+".seq", "seq needs l2_sublayer = true: the sequence number is carried in the L2-specific sublayer")
 		}
 	}
-	if udp {
+	switch {
+	case !encapOK: // the port depends on the encapsulation
+	case udp:
 		if t.DstPort < 1 || t.DstPort > 65535 {
 			ch.errorf(k+".dst_port", "%d out of range 1..65535", t.DstPort)
 		}
-	} else if t.DstPort != 0 {
+	case t.DstPort != 0:
 		ch.errorf(k+".dst_port", "dst_port is for encap = %q; encap = %q has no port", EncapUDP, EncapIP)
 	}
 	for _, z := range []struct {
