@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/google/gopacket"
@@ -303,29 +302,16 @@ func tagged(frame []byte, vid uint16) []byte {
 	return append(out, frame[12:]...)
 }
 
-// tsharkL2TP is tshark with the L2TPv3 session parameters the control
-// connection would have told it: cookie size and sublayer are per session,
-// so one capture decodes with one setting, and the pseudowire type, unknown
-// without the control messages, taken as Ethernet.
-func tsharkL2TP(t *testing.T, pcap string, prefs []string, fields ...string) [][]string {
-	t.Helper()
-	needTshark(t)
-	args := []string{"-n", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
-		"-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
-		"-d", "l2tp.pw_type==0,eth"}
-	for _, p := range prefs {
-		args = append(args, "-o", p)
+// l3Opts are the tshark options for an L2TPv3 session: tshark learns the
+// cookie size, sublayer and pseudowire type from control messages, so a
+// capture without them is decoded with the session's (one per capture).
+func l3Opts(cookieLen int, sublayer bool) []string {
+	cs := map[int]string{0: "None", 4: "4 Byte Cookie", 8: "8 Byte Cookie"}[cookieLen]
+	sub := "None"
+	if sublayer {
+		sub = "Default L2-Specific"
 	}
-	for _, f := range fields {
-		args = append(args, "-e", f)
-	}
-	var rows [][]string
-	for _, line := range strings.Split(strings.TrimRight(string(runTshark(t, args...)), "\n"), "\n") {
-		if line != "" {
-			rows = append(rows, strings.Split(line, "\t"))
-		}
-	}
-	return rows
+	return []string{"-o", "l2tp.cookie_size:" + cs, "-o", "l2tp.l2_specific:" + sub, "-d", "l2tp.pw_type==0,eth"}
 }
 
 // v2spec: an L2TPv2 session of l2tpConf, as seen from the inner side.
@@ -616,15 +602,8 @@ var v3specs = []v3spec{
 	{tunnel: "pwudp6", vlan: 33, v6: true, udp: true, sid: 4099, peerSid: 8195, cookie: "cafef00d", peer: "feedface"},
 }
 
-// prefs are the tshark settings for the session's cookie and sublayer.
-func (s v3spec) prefs() []string {
-	cs := map[int]string{0: "None", 4: "4 Byte Cookie", 8: "8 Byte Cookie"}[len(s.peer)/2]
-	sub := "None"
-	if s.sublayer {
-		sub = "Default L2-Specific"
-	}
-	return []string{"l2tp.cookie_size:" + cs, "l2tp.l2_specific:" + sub}
-}
+// opts are the tshark options for the session's cookie and sublayer.
+func (s v3spec) opts() []string { return l3Opts(len(s.peer)/2, s.sublayer) }
 
 func TestL2TPv3Encap(t *testing.T) {
 	for _, s := range v3specs {
@@ -676,7 +655,7 @@ func TestL2TPv3Encap(t *testing.T) {
 				}
 				require.Equal(t, untag(in[i]), msg, "frame %d: the inner frame without its VLAN tag", i)
 			}
-			rows := tsharkL2TP(t, res.pcap["uplink"], s.prefs(), "l2tp.sid", "l2tp.cookie", "l2tp.l2_spec_s",
+			rows := tsharkOpts(t, res.pcap["uplink"], s.opts(), "l2tp.sid", "l2tp.cookie", "l2tp.l2_spec_s",
 				"l2tp.l2_spec_sequence", "l2tp.version", "udp.checksum.status", "eth.src", "ip.dst", "tcp.srcport", "tcp.checksum.status")
 			require.Len(t, rows, len(in))
 			for i, row := range rows {
