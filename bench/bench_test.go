@@ -58,3 +58,34 @@ func TestQuickGREEncap(t *testing.T) {
 	}
 	t.Logf("gre-encap-64: %.3f Mpps over %v samples (not asserted)", r.Mpps, len(r.Samples))
 }
+
+// TestSoakSmoke runs the soak mode for a few seconds: every tunnel type
+// used both ways, every malformed kind dropped under its reason, pool whole
+// and counters adding up at the end (the same checks as the 10-minute run;
+// memory growth is judged only on runs of a minute or more).
+func TestSoakSmoke(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (DPDK)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tunfwd")
+	if out, err := exec.Command("go", "build", "-o", bin, "tunfwd/cmd/tunfwd").CombinedOutput(); err != nil {
+		t.Fatalf("go build tunfwd: %v\n%s", err, out)
+	}
+	var out bytes.Buffer
+	args := []string{"-soak", "3s", "-huge", "off", "-tunfwd", bin, "-out", dir}
+	if code := run(args, &out, &out); code != 0 {
+		t.Fatalf("bench %v: exit %d\n%s", args, code, out.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "soak", "soak.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res SoakResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Checks) < 20 || res.RxPackets == 0 || res.Mempool[0] != res.Mempool[1] {
+		t.Fatalf("soak result incomplete: %+v\n%s", res, out.String())
+	}
+}

@@ -8,6 +8,7 @@
 //
 //	go run ./bench [-seconds 5] [-repeats 3] [-sizes 64,512,1400] [-flows 1024]
 //	               [-points gre-encap,vxlan] [-huge auto|on|off] [-both] [-quick]
+//	go run ./bench -soak 10m    (the long run of issue 7: see soak.go)
 //
 // Needs root (DPDK) and a built tunfwd (make bench does both).
 package main
@@ -78,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.main, "main-lcore", 0, "main lcore (control threads)")
 	fs.IntVar(&o.worker, "worker-lcore", 1, "the measured worker lcore (also testpmd's forwarding core, OVS's PMD)")
 	fs.BoolVar(&o.verbose, "v", false, "print the tools' output")
+	soakFor := fs.Duration("soak", 0, "soak instead of benchmarking: run tunfwd this long on mixed, partly malformed traffic through every tunnel type and check pool, counters and memory at the end")
 	rerender := fs.String("report", "", "only recompute and rewrite the table, results.md and ratios.png from this results.json")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -114,6 +116,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.repeats < 1 || o.flows < 1 || o.period <= 0 {
 		fmt.Fprintln(stderr, "bench: -repeats, -flows and -period must be positive")
 		return 2
+	}
+	if *soakFor > 0 {
+		if err := soak(o, *soakFor, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+		return 0
 	}
 	if err := bench(o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)

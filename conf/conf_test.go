@@ -391,7 +391,7 @@ func TestValidation(t *testing.T) {
 		{name: "route not masked", add: "[[route]]\nprefix = \"10.20.1.1/16\" #<\ntunnel = \"g0\"\n", key: "route[0].prefix", msg: "write 10.20.0.0/16"},
 		{name: "route prefix missing", add: "[[route]] #<\ntunnel = \"g0\"\n", key: "route[0].prefix", msg: "required"},
 		{name: "route tunnel and via", add: "[[route]]\nprefix = \"10.20.0.0/16\"\ntunnel = \"g0\"\nvia = \"10.1.0.254\" #<\n", key: "route[0].via", msg: "only one"},
-		{name: "route neither", add: "[[route]] #<\nprefix = \"10.20.0.0/16\"\n", key: "route[0]", msg: "one of tunnel or via"},
+		{name: "route neither", add: "[[route]] #<\nprefix = \"10.20.0.0/16\"\n", key: "route[0]", msg: "one of tunnel, via or sa"},
 		{name: "route tunnel unknown", add: "[[route]]\nprefix = \"10.20.0.0/16\"\ntunnel = \"g9\" #<\n", key: "route[0].tunnel", msg: `no [[tunnel]] named "g9"`},
 		{name: "route into vxlan", add: "[[route]]\nprefix = \"10.20.0.0/16\"\ntunnel = \"v0\" #<\n", key: "route[0].tunnel", msg: "[[l2]]"},
 		{name: "route via unknown", add: "[[route]]\nprefix = \"10.20.0.0/16\"\nvia = \"10.1.0.253\" #<\n", key: "route[0].via", msg: "no [[nexthop]]"},

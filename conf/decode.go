@@ -134,6 +134,12 @@ func (d *decoder) config(raw map[string]toml.Primitive) *Config {
 			cfg.L2 = tables[L2Binding](d, prim, key)
 		case "control":
 			d.table(prim, key, &cfg.Control)
+		case "crypto":
+			cfg.Crypto = tables[CryptoDev](d, prim, key)
+		case "sa":
+			cfg.SAs = tables[SA](d, prim, key)
+		case "policy":
+			cfg.Policies = tables[Policy](d, prim, key)
 		default:
 			d.errorf(key, "unknown key%s", suggest(k, fieldNames(reflect.TypeFor[Config]())))
 		}
@@ -454,6 +460,7 @@ func (d *decoder) defaults(c *Config) {
 			t.PPPAddrCtrl = ptr(true)
 		}
 	}
+	d.ipsecDefaults(c)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -16,6 +16,9 @@ type Config struct {
 	Routes    []Route     `toml:"route"`
 	L2        []L2Binding `toml:"l2"`
 	Control   Control     `toml:"control"`
+	Crypto    []CryptoDev `toml:"crypto"` // see ipsec.go
+	SAs       []SA        `toml:"sa"`
+	Policies  []Policy    `toml:"policy"`
 }
 
 // Control configures how operators reach a running instance. The command
@@ -130,7 +133,8 @@ type Tunnel struct {
 type Route struct {
 	Prefix netip.Prefix `toml:"prefix"`
 	Tunnel string       `toml:"tunnel"` // encapsulate into this tunnel, or
-	Via    netip.Addr   `toml:"via"`    // forward to this [[nexthop]] (exactly one of Tunnel, Via)
+	Via    netip.Addr   `toml:"via"`    // forward to this [[nexthop]] (exactly one of Tunnel, Via, SA)
+	SA     string       `toml:"sa"`     // or protect with this outbound [[sa]]
 }
 
 // IsL2 reports whether the tunnel carries Ethernet frames ([[l2]]) rather than IP packets ([[route]]).
@@ -145,9 +149,6 @@ type L2Binding struct {
 
 // MAC is an Ethernet address written "02:00:00:00:00:01".
 type MAC [6]byte
-
-// Hex is bytes written as a hex string, "0xdeadbeef" or "deadbeef".
-type Hex []byte
 
 // DSCP is the outer DSCP policy: copied from the inner header, or a fixed value.
 type DSCP struct {

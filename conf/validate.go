@@ -98,6 +98,7 @@ func (ch *checker) config(c *Config) {
 	ch.routes(c)
 	ch.l2(c)
 	ch.control(&c.Control)
+	ch.ipsec(c)
 }
 
 // control: the socket must be an absolute path (or "none"); metrics a
@@ -694,10 +695,12 @@ func (ch *checker) routes(c *Config) {
 			}
 		}
 		switch {
+		case r.SA != "":
+			ch.routeSA(c, k, r)
 		case r.Tunnel != "" && r.Via.IsValid():
 			ch.errorf(k+".via", "set only one of tunnel and via")
 		case r.Tunnel == "" && !r.Via.IsValid():
-			ch.errorf(k, "one of tunnel or via is required")
+			ch.errorf(k, "one of tunnel, via or sa is required")
 		case r.Tunnel != "":
 			switch _, t := c.Tunnel(r.Tunnel); {
 			case t == nil:

@@ -1,11 +1,9 @@
 package conf
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -61,25 +59,6 @@ func (m MAC) IsZero() bool { return m == MAC{} }
 
 // IsMulticast reports whether the group bit is set (this includes broadcast).
 func (m MAC) IsMulticast() bool { return m[0]&1 != 0 }
-
-// UnmarshalText accepts an even number of hex digits, with or without "0x".
-func (h *Hex) UnmarshalText(text []byte) error {
-	s := strings.TrimPrefix(strings.TrimPrefix(string(text), "0x"), "0X")
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return fmt.Errorf("bad hex string %q: want pairs of hex digits, e.g. \"0x0123abcd\"", text)
-	}
-	*h = b
-	return nil
-}
-
-// MarshalText writes the form UnmarshalText reads ("" when empty).
-func (h Hex) MarshalText() ([]byte, error) {
-	if len(h) == 0 {
-		return []byte{}, nil
-	}
-	return []byte("0x" + hex.EncodeToString(h)), nil
-}
 
 // UnmarshalTOML accepts the string "copy" or an integer 0..63.
 func (d *DSCP) UnmarshalTOML(v any) error {

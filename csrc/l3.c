@@ -81,6 +81,8 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	rt = &t->routes[idx];
 	if (rt->kind == TF_RT_TUNNEL)
 		return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
+	if (rt->kind == TF_RT_ESP)
+		return tf_esp_encap(w, t, rt->idx, in, m, ethertype);
 
 	{
 		const struct tf_nexthop *nh = &t->nexthops[rt->idx];

@@ -33,6 +33,7 @@
 #define TF_HDR_MAX	96	/* bytes of an encap template */
 #define TF_NO_TUNNEL	0xffff
 #define TF_NO_PORT	0xffff	/* l2_port of a VXLAN tunnel no [[l2]] binds */
+#define TF_MAX_SAS	256
 
 /*
  * Drop reasons, declared once: the C enum, and through tf_drop_name() the
@@ -71,7 +72,18 @@
 	X(MTU_EXCEEDED,      "mtu_exceeded",      "packet larger than the output MTU") \
 	X(NO_HEADROOM,       "no_headroom",       "no room in the mbuf to prepend headers") \
 	X(TX_FULL,           "tx_full",           "output queue full") \
-	X(NO_TABLE,          "no_table",          "no forwarding table published yet")
+	X(NO_TABLE,          "no_table",          "no forwarding table published yet") \
+	X(ESP_NO_SA,         "esp_no_sa",         "ESP with an SPI no inbound SA has, to this address") \
+	X(ESP_BAD_LENGTH,    "esp_bad_length",    "ESP shorter than header, IV and ICV, or not whole cipher blocks") \
+	X(ESP_AUTH_FAILED,   "esp_auth_failed",   "ESP integrity check (ICV) failed") \
+	X(ESP_REPLAYED,      "esp_replayed",      "ESP sequence number already received (RFC 4303 3.4.3)") \
+	X(ESP_OUTSIDE_WINDOW, "esp_outside_window", "ESP sequence number left of the anti-replay window") \
+	X(ESP_BAD_PADDING,   "esp_bad_padding",   "decrypted ESP trailer: padding or next header wrong") \
+	X(POLICY_MISMATCH,   "policy_mismatch",   "packet outside the selectors of its SA (RFC 4301 5.2)") \
+	X(ESP_SEQ_OVERFLOW,  "esp_seq_overflow",  "outbound SA sequence number space exhausted") \
+	X(ESP_SA_EXPIRED,    "esp_sa_expired",    "SA past its packet or byte lifetime") \
+	X(ESP_UDP_NON_ESP,   "esp_udp_non_esp",   "UDP 4500 payload that is IKE (non-ESP marker) or a NAT keepalive") \
+	X(ESP_CRYPTO,        "esp_crypto_error",  "crypto op allocation, enqueue or device error")
 
 #define TF_DROP_ENUM(e, name, help) TF_DROP_##e,
 enum tf_drop { TF_DROP_LIST(TF_DROP_ENUM) TF_DROP_MAX };
@@ -82,7 +94,7 @@ const char *tf_drop_name(unsigned int reason);
 const char *tf_drop_help(unsigned int reason);
 
 enum tf_side { TF_SIDE_INNER = 0, TF_SIDE_UNDERLAY = 1 };
-enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_L2TPV2 = 3, TF_TUN_L2TPV3 = 4 };
+enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3, TF_TUN_L2TPV2 = 4, TF_TUN_L2TPV3 = 5 };
 
 #define TF_TUN_F_SEQ		0x01	/* GRE: send sequence numbers (RFC 2890) */
 #define TF_TUN_F_CSUM		0x02	/* GRE: send the checksum (RFC 2784) */
@@ -150,7 +162,7 @@ struct tf_decap_key6 {
 	uint8_t dst[16];	/* local IPv6 */
 };
 
-enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2 };
+enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2, TF_RT_ESP = 3 };
 
 struct tf_route {
 	uint8_t kind;		/* enum tf_route_kind */
@@ -209,6 +221,7 @@ struct tf_table {
 	struct rte_hash *decap6;	/* key6 -> tunnel index */
 	struct rte_lpm *lpm4;		/* IPv4 routes -> route index */
 	struct rte_lpm6 *lpm6;		/* IPv6 routes -> route index */
+	struct tf_esp *esp;		/* SAs: owned by the gateway, not the table; NULL if none */
 };
 
 /* tf_table_alloc returns a zeroed table with its arrays, or NULL. */
@@ -230,12 +243,18 @@ struct tf_tun_ctr {
 	uint64_t decap_pkts, decap_bytes;	/* inner bytes out of it */
 };
 
+struct tf_sa_ctr {
+	uint64_t pkts, bytes;	/* inner packets and bytes through the SA */
+	uint64_t errors;	/* packets of this SA dropped, any reason */
+};
+
 struct tf_counters {
 	uint64_t polls, busy_polls;
 	uint64_t arp_replies, nd_replies, echo_replies, routed;
 	uint64_t drop[TF_DROP_MAX];
 	struct tf_port_ctr port[TF_MAX_PORTS];
 	struct tf_tun_ctr tun[TF_MAX_TUNNELS];
+	struct tf_sa_ctr sa[TF_MAX_SAS];
 };
 
 /* Shared by all workers: the published table and state that outlives tables. */
@@ -246,6 +265,8 @@ struct tf_shared {
 };
 
 struct tf_worker;
+
+#include "tf_esp.h"
 
 /*
  * Tap: a worker copies the packets it receives on tapped ports, with what it
@@ -317,6 +338,7 @@ struct tf_worker {
 	uint16_t lc_idx;
 	uint64_t lc_lo, lc_hi;		/* the key as tf_key_lo / tf_key_hi build it */
 	struct tf_tap tap;
+	struct tf_esp_stage esp;	/* ESP packets of the burst in hand */
 	struct tf_counters ctr __rte_cache_aligned;
 };
 

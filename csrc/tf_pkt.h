@@ -679,5 +679,10 @@ static void tf_local6(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		      struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_arp(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		   struct rte_mbuf *m);
+static void tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+			 struct rte_mbuf *m, const struct tf_outer *o);
+static void tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t in,
+			 struct rte_mbuf *m, uint16_t ethertype);
+static void tf_esp_flush(struct tf_worker *w, const struct tf_table *t);
 
 #endif /* TF_PKT_H */

@@ -61,6 +61,10 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 	switch (proto) {
 	case IPPROTO_GRE:
 		return tf_gre_decap(w, t, in, m, o);
+	case IPPROTO_ESP:
+		if (o->af == 4)	/* ESP over an IPv6 underlay: not yet */
+			return tf_esp_decap(w, t, in, m, o);
+		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
 	case IPPROTO_UDP: {
 		const struct rte_udp_hdr *udp;
 		uint16_t i;
@@ -78,6 +82,10 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 			case TF_TUN_L2TPV2:
 			case TF_TUN_L2TPV3:
 				return tf_l2tp_udp_decap(w, t, in, m, o, t->udp[i].l2tp);
+			case TF_TUN_ESP:
+				if (o->af == 4)
+					return tf_esp_decap(w, t, in, m, o);
+				break;
 			}
 		}
 		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
@@ -412,6 +420,9 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			__atomic_store_n(&w->tap.head, w->tap.head + 1, __ATOMIC_RELEASE);
 		}
 	}
+	/* ESP was only staged above: librte_ipsec works on the burst's groups */
+	if (w->esp.n > 0)
+		tf_esp_flush(w, t);
 }
 
 void

@@ -94,6 +94,10 @@ func (g *Gateway) Apply(cfg *conf.Config) (err error) {
 		if err != nil {
 			return
 		}
+		if err = fillESP(t, cfg, g.esp); err != nil {
+			C.tf_table_free(t)
+			return
+		}
 		// new slots start from the workers' current totals and sequence 0
 		fresh := map[int]bool{}
 		for i, tun := range cfg.Tunnels {
@@ -136,6 +140,9 @@ func sameShape(a, b *conf.Config) error {
 	}
 	if !reflect.DeepEqual(a.Dataplane, b.Dataplane) {
 		return fmt.Errorf("%w: [dataplane] changed", ErrRestartNeeded)
+	}
+	if err := sameIPsec(a, b); err != nil {
+		return err
 	}
 	if len(a.Ports) != len(b.Ports) {
 		return fmt.Errorf("%w: ports added or removed", ErrRestartNeeded)

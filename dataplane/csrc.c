@@ -7,3 +7,5 @@
 #include "../csrc/l3.c"
 #include "../csrc/table.c"
 #include "../csrc/port.c"
+#include "../csrc/esp.c"
+#include "../csrc/crypto.c"

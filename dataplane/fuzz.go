@@ -21,6 +21,33 @@ static const int tf_fz_asan = 1;
 static const int tf_fz_asan = 0;
 #endif
 
+// libFuzzer (make libfuzz): the C packet path built with clang's coverage
+// instrumentation, its fuzzing loop run by LLVMFuzzerRunDriver on a Go
+// thread; each input goes to tfLibFuzzerOne (libfuzzer_test.go), the same
+// invariant checks as FuzzPacketPath. A failed check aborts: libFuzzer keeps
+// the input as a crash artifact.
+int tf_fz_abort(void);
+int tf_fz_abort(void) { abort(); }
+
+#ifdef TF_LIBFUZZER
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*cb)(const uint8_t *data, size_t size));
+extern int tfLibFuzzerOne(uint8_t *data, size_t size);
+
+static int
+tf_lf_one(const uint8_t *data, size_t size)
+{
+	return tfLibFuzzerOne((uint8_t *)data, size);
+}
+
+static int
+tf_lf_run(int argc, char **argv)
+{
+	return LLVMFuzzerRunDriver(&argc, &argv, tf_lf_one);
+}
+#else
+static int tf_lf_run(int argc, char **argv) { (void)argc; (void)argv; return -ENOSYS; }
+#endif
+
 // external buffers alive (guarded mode): back to 0 when every mbuf is freed
 static int64_t tf_fz_ext_live;
 
@@ -157,6 +184,23 @@ tf_fz_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return (uint16_t)s;
 }
 
+// tf_fz_l4_6: the upper-layer checksum right after the IPv6 header holds
+// (pseudo header of RFC 8200 8.1, summed byte by byte).
+static int
+tf_fz_l4_6(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6, uint32_t l3)
+{
+	const uint8_t *a = ip6->src_addr;
+	uint32_t len = l3 - sizeof(*ip6), i;
+	uint64_t s = tf_fz_sum(m, RTE_ETHER_HDR_LEN + sizeof(*ip6), len);
+
+	for (i = 0; i < 32; i += 2)
+		s += (uint32_t)a[i] << 8 | a[i + 1];
+	s += (len >> 16) + (len & 0xffff) + ip6->proto;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
 static const char *
 tf_fz_check_one(const struct tf_fz_check *c, uint16_t port, const struct rte_mbuf *m)
 {
@@ -211,8 +255,18 @@ tf_fz_check_one(const struct tf_fz_check *c, uint16_t port, const struct rte_mbu
 			return "IPv6 header not in the first segment";
 		if (sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) != l3)
 			return "IPv6 payload length is not the frame's L3 length";
+		if (ip6->proto == IPPROTO_ICMPV6)
+			return tf_fz_l4_6(m, ip6, l3) ? NULL : "ICMPv6 checksum wrong";
 		if (l3 > c->mtu[port])
 			return "IPv6 packet larger than the port MTU";
+		if (ip6->proto == IPPROTO_UDP && l3 >= sizeof(*ip6) + 8 &&
+		    !tf_fz_l4_6(m, ip6, l3) &&
+		    rte_pktmbuf_mtod_offset(m, const uint16_t *, RTE_ETHER_HDR_LEN + sizeof(*ip6))[3] != 0)
+			return "UDP over IPv6 checksum wrong";
+		if (ip6->proto == IPPROTO_GRE && l3 >= sizeof(*ip6) + 4 &&
+		    (rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN + sizeof(*ip6))[0] & 0x80) &&
+		    tf_fz_sum(m, RTE_ETHER_HDR_LEN + sizeof(*ip6), l3 - sizeof(*ip6)) != 0xffff)
+			return "GRE checksum wrong";
 		return NULL;
 	}
 	return "routed port sends neither IPv4, IPv6 nor ARP";
@@ -280,6 +334,26 @@ import (
 // ASanBuild reports whether the C code was built with AddressSanitizer
 // (go test -asan): ProcessChains then guards every segment's bytes.
 func ASanBuild() bool { return C.tf_fz_asan_on() != 0 }
+
+// ErrNoLibFuzzer: this build has no libFuzzer driver (make libfuzz builds one).
+var ErrNoLibFuzzer = errors.New("not built with libFuzzer (make libfuzz)")
+
+// RunLibFuzzer runs libFuzzer's loop with args (its command line, argv[0]
+// first) on the calling goroutine's thread, which must not be the EAL
+// thread: each input's checks call into the gateway through Do.
+func RunLibFuzzer(args []string) (int, error) {
+	argv := make([]*C.char, len(args)+1)
+	for i, a := range args {
+		argv[i] = C.CString(a)
+	}
+	cargv := (**C.char)(C.calloc(C.size_t(len(argv)), C.size_t(unsafe.Sizeof(argv[0]))))
+	copy(unsafe.Slice(cargv, len(argv)), argv)
+	ret := int(C.tf_lf_run(C.int(len(args)), cargv))
+	if ret == -C.ENOSYS {
+		return 0, ErrNoLibFuzzer
+	}
+	return ret, nil
+}
 
 // fuzzCheck is the tx check of a gateway whose ports StartPortsOnly started.
 var (

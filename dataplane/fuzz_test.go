@@ -21,7 +21,8 @@ import (
 // crossing the burst and tx buffer sizes), through the packet path the
 // workers run, on a gateway with a tunnel of each kind: GRE with key,
 // sequence and checksum, GRE without key, VXLAN untagged and on a VLAN,
-// routes v4 and v6 into both GRE tunnels and to an inner next hop.
+// GRE and VXLAN (checksummed and zero-checksum) over IPv6, routes v4 and v6
+// into the GRE tunnels and to an inner next hop, IPv6 addresses for ND and echo.
 //
 // Inputs: data, the frame; port, bits 0-1 the port it arrives on (inner,
 // uplink, l2, uplink) and bits 6-7 both set for 65 copies (fewer of a long
@@ -62,7 +63,7 @@ mbuf_cache = 0
 name = "inner"
 side = "inner"
 mac = "` + innerMAC + `"
-addresses = ["10.1.0.1/24"]
+addresses = ["10.1.0.1/24", "` + inner6 + `/64"]
 vdev = "net_null_fz%[1]d_inner,no-rx=1"
 
 [[port]]
@@ -70,7 +71,7 @@ name = "uplink"
 side = "underlay"
 mac = "` + uplinkMAC + `"
 mtu = 9000
-addresses = ["192.0.2.1/24", "198.51.100.1/24"]
+addresses = ["192.0.2.1/24", "198.51.100.1/24", "` + uplink6 + `/64"]
 vdev = "net_null_fz%[1]d_uplink,no-rx=1"
 
 [[port]]
@@ -169,6 +170,49 @@ tunnel = "pw3ip"
 port = "l2"
 vlan = 31
 tunnel = "pw3udp"
+
+[[nexthop]]
+ip = "` + peer6 + `"
+mac = "` + uplinkPeer + `"
+port = "uplink"
+
+[[tunnel]]
+name = "gre6"
+type = "gre"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+key = 7
+checksum = true
+
+[[route]]
+prefix = "10.6.0.0/16"
+tunnel = "gre6"
+
+[[tunnel]]
+name = "vx6"
+type = "vxlan"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+vni = 600
+
+[[l2]]
+port = "l2"
+vlan = 600
+tunnel = "vx6"
+
+[[tunnel]]
+name = "vx6z"
+type = "vxlan"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+vni = 601
+udp6_zero_csum_tx = true
+udp6_zero_csum_rx = true
+
+[[l2]]
+port = "l2"
+vlan = 601
+tunnel = "vx6z"
 
 [[route]]
 prefix = "10.2.0.0/16"
@@ -302,6 +346,14 @@ func (fz *fuzzGateway) totals() (s fuzzTotals) {
 // that a finding does not fail every input after it in this process, which
 // would defeat minimization).
 func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) {
+	t.Helper()
+	if err := fz.check(data, port, split); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check is run without a testing.TB (the libFuzzer driver calls it too).
+func (fz *fuzzGateway) check(data []byte, port uint8, split uint16) error {
 	if len(data) > fuzzMaxFrame {
 		data = data[:fuzzMaxFrame]
 	}
@@ -318,26 +370,26 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 	before := fz.totals()
 	availBefore, _ := fz.g.PoolAvail()
 	if err := fz.g.ProcessChains(fuzzPorts[in], pkts); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	avail, size := fz.g.PoolAvail()
 	after := fz.totals()
 	if avail != availBefore || avail != size {
-		t.Fatalf("mbuf leak: %d of %d mbufs in the pool, %d before this input", avail, size, availBefore)
+		return fmt.Errorf("mbuf leak: %d of %d mbufs in the pool, %d before this input", avail, size, availBefore)
 	}
 	if live := ExtBufsLive(); live != 0 {
-		t.Fatalf("%d guarded segment buffers not freed", live)
+		return fmt.Errorf("%d guarded segment buffers not freed", live)
 	}
 	rx, tx, drops := after.rx-before.rx, after.tx-before.tx, after.drops-before.drops
 	if rx != uint64(n) || rx != tx+drops {
-		t.Fatalf("counters: rx %d (of %d) != tx %d + drops %d (%v)", rx, n, tx, drops, fuzzDropDelta(before, after))
+		return fmt.Errorf("counters: rx %d (of %d) != tx %d + drops %d (%v)", rx, n, tx, drops, fuzzDropDelta(before, after))
 	}
 	if after.bad != before.bad {
 		_, _, why := fz.g.TxViolations()
-		t.Fatalf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
+		return fmt.Errorf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
 	}
 	if d := after.drop[len(DropNames)-1] - before.drop[len(DropNames)-1]; d != 0 { // no_table
-		t.Fatalf("%d dropped as no_table", d)
+		return fmt.Errorf("%d dropped as no_table", d)
 	}
 	// coverage of the C code: one Go branch per outcome, so that the
 	// fuzzer keeps the inputs that reach a new one
@@ -360,6 +412,7 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 			fuzzEdge((multi*4+in)*64 + 48 + p)
 		}
 	}
+	return nil
 }
 
 func fuzzDropDelta(a, b fuzzTotals) map[string]uint64 {
@@ -382,7 +435,7 @@ type fuzzSeed struct {
 // every capture frame on the inner and the uplink port, as captured and
 // readdressed (Ethernet destination the port's MAC, IPv4 source the peer,
 // destination the gateway, checksums fixed).
-func fuzzSeeds(f *testing.F) []fuzzSeed {
+func fuzzSeeds(f testing.TB) []fuzzSeed {
 	var seeds []fuzzSeed
 	add := func(port string, fr []byte, splits ...uint16) {
 		for i, name := range fuzzPorts[:3] {
@@ -456,6 +509,23 @@ func fuzzSeeds(f *testing.F) []fuzzSeed {
 		vf.VLAN = vid
 		add("l2", pktgen.Frame(vf, 300, 1), 0x3000|18)
 	}
+	// IPv6 underlay: GRE and VXLAN, ND, echo, extension headers
+	back6 := returnFlow()
+	back6.Src = netip.MustParseAddr("10.6.0.9")
+	add("uplink", gre6Frame(ipPacket(pktgen.Frame(back6, 200, 1)), 7, 1), 54, 0x2000|58)
+	add("uplink", insertExt6(gre6Frame(ipPacket(pktgen.Frame(back6, 64, 1)), 7, 0), 60, []byte{1, 4, 0, 0, 0, 0}), 60)
+	add("uplink", vxlan6Frame(pktgen.Frame(l2Flow(), 300, 1), 600, false), 62, 0x3000|70)
+	add("uplink", vxlan6Frame(pktgen.Frame(l2Flow(), 64, 1), 601, true))
+	add("uplink", ns(peer6, "ff02::1:ff00:1", uplink6, 255, true), 60)
+	add("uplink", ns("::", "ff02::1:ff00:1", uplink6, 255, false))
+	to6 := innerFlow()
+	to6.Dst = netip.MustParseAddr("10.6.0.3")
+	add("inner", pktgen.Frame(to6, 500, 1), 0x4000|20)
+	vl6 := l2Flow()
+	vl6.VLAN = 600
+	add("l2", pktgen.Frame(vl6, 700, 1), 0x2000|30)
+	vl6.VLAN = 601
+	add("l2", pktgen.Frame(vl6, 100, 1))
 	for _, c := range malformedCases() {
 		add(c.port, c.frame(), 0x1000|uint16(14+20))
 	}

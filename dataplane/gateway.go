@@ -43,6 +43,7 @@ type Gateway struct {
 	base        baseline
 	closedAvail int
 	tap         tapState
+	esp         *espState // crypto devices and SAs
 }
 
 type worker struct {
@@ -88,6 +89,11 @@ func (g *Gateway) open() error {
 		}
 		g.Ports = append(g.Ports, p)
 	}
+	esp, err := openESP(g.cfg, g.Ports, nq, gen)
+	if err != nil {
+		return err
+	}
+	g.esp = esp
 	g.sh = C.tf_shared_new(C.uint16_t(nq))
 	if g.sh == nil {
 		return errors.New("tf_shared_new: out of memory")
@@ -113,6 +119,10 @@ func (g *Gateway) open() error {
 	slots := g.slots.assign(g.cfg.Tunnels)
 	t, err := buildTable(g.cfg, g.Ports, slots, gen)
 	if err != nil {
+		return err
+	}
+	if err := fillESP(t, g.cfg, g.esp); err != nil {
+		C.tf_table_free(t)
 		return err
 	}
 	g.tunSlots = slots
@@ -184,6 +194,12 @@ func (g *Gateway) Close() error {
 			C.rte_free(unsafe.Pointer(w.c))
 		}
 		g.workers = nil
+		if g.esp != nil {
+			if e := g.esp.close(); e != nil && err == nil {
+				err = e
+			}
+			g.esp = nil
+		}
 		if g.sh != nil {
 			C.tf_table_free(C.tf_publish(g.sh, nil))
 			C.tf_shared_free(g.sh)

@@ -142,6 +142,7 @@ type result struct {
 	out  map[string][][]byte // tx frames by port name
 	ctr  Counters
 	pcap map[string]string // tx pcap path by port name
+	sa   []SACounters
 }
 
 func (res *result) drops(reason string) uint64 { return res.ctr.Drops[reason] }
@@ -200,7 +201,7 @@ func (r *rig) finish(g *Gateway, total int) *result {
 		time.Sleep(2 * time.Millisecond)
 	}
 	require.NoError(t, g.Stop())
-	res := &result{out: map[string][][]byte{}, ctr: g.Counters(), pcap: map[string]string{}}
+	res := &result{out: map[string][][]byte{}, ctr: g.Counters(), pcap: map[string]string{}, sa: g.SACounters()}
 	for _, p := range r.portList() {
 		frames, err := pktgen.ReadPcap(r.path(p.name, "out"))
 		require.NoError(t, err)
@@ -217,6 +218,8 @@ func (r *rig) checkInvariants(g *Gateway, res *result, total int) {
 	t := r.t
 	avail, size := g.PoolAvail()
 	require.Equal(t, size, avail, "mbufs leaked")
+	avail, size = g.OpPoolAvail()
+	require.Equal(t, size, avail, "crypto ops leaked")
 	var rx, tx uint64
 	for i, p := range res.ctr.Ports {
 		rx += p.RxPkts

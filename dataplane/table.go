@@ -234,7 +234,11 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 		if r.Prefix.Addr().Is6() {
 			rt.af = 6
 		}
-		if r.Tunnel != "" {
+		if r.SA != "" {
+			si, _ := cfg.SA(r.SA)
+			rt.kind = C.TF_RT_ESP
+			rt.idx = C.uint16_t(si)
+		} else if r.Tunnel != "" {
 			ti, _ := cfg.Tunnel(r.Tunnel)
 			rt.kind = C.TF_RT_TUNNEL
 			rt.idx = C.uint16_t(ti)

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(libdpdk-dev dpdk dpdk-dev libpcap-dev pkg-config tshark python3-scapy
-	python3-cryptography iproute2 gcc make)
+	python3-cryptography iproute2 ethtool iputils-ping gcc make)
 
 . "$(dirname "$0")/lib.sh"
 need_pkgs deps "${pkgs[@]}" || exit 1

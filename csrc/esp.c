@@ -1,0 +1,449 @@
+//go:build ignore
+
+/*
+ * esp.c - IPsec ESP tunnel mode (RFC 4303) over IPv4, optionally in UDP
+ * (RFC 3948), through librte_ipsec and cryptodev.
+ *
+ * ESP wants batches, so the classifier only stages packets here:
+ * tf_esp_decap for ESP (proto 50 or UDP 4500) to a local address,
+ * tf_esp_encap for inner packets routed into an SA. At the end of the burst
+ * tf_esp_flush, for each SA with staged packets:
+ *  1. checks the SA's lifetime (packets, bytes),
+ *  2. prepares the group: cpu-crypto encrypts or decrypts right there;
+ *     lookaside fills crypto ops, enqueues them on this worker's queue pair
+ *     and dequeues them all back,
+ *  3. finishes it with rte_ipsec_pkt_process (trailer, replay window),
+ *  4. counts by reason what librte_ipsec refused (it only moves failures to
+ *     the end of the array: the stage that refused, the packet's sequence
+ *     number and its mbuf flags tell why),
+ *  5. sends the rest: outbound to the SA's next hop with the outer TOS and
+ *     checksum set, inbound through the SA's selectors (RFC 4301 5.2) to the
+ *     inner route lookup.
+ * Sequence numbers, ESN, the replay window, padding and the ICV are the
+ * library's job.
+ */
+#include <rte_cryptodev.h>
+#include <rte_errno.h>
+#include <rte_esp.h>
+#include <rte_ip.h>
+#include <rte_ipsec.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "tf.h"
+#include "tf_pkt.h"
+
+#define TF_ESP_OK	0xff	/* verdict of a packet nothing refused (not a drop reason) */
+#define TF_ESP_FAIL	0xfe	/* refused by the stage in hand, reason still to find */
+#define TF_ESP_GROUP	(2 * TF_BURST_MAX)
+
+_Static_assert(TF_DROP_MAX < TF_ESP_FAIL, "drop reasons collide with ESP verdicts");
+
+/* tf_sa_match: 1 when the inner IPv4 packet at off of m is inside one of sa's selectors. */
+static int
+tf_sa_match(const struct tf_sa *sa, const struct rte_mbuf *m, uint32_t off)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, off);
+	uint32_t avail = rte_pktmbuf_data_len(m) - off;
+	uint32_t hl = (ip->version_ihl & 0xf) * 4u;
+	uint16_t sport = 0, dport = 0;
+	int ports = 0;
+	uint8_t i;
+
+	if (sa->nb_sel == 0)
+		return 1;
+	/* ports only where the first fragment carries them (RFC 4301 4.4.1.1, OPAQUE otherwise) */
+	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP ||
+	     ip->next_proto_id == IPPROTO_SCTP) &&
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 && avail >= hl + 4) {
+		const uint8_t *l4 = (const uint8_t *)ip + hl;
+
+		sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		dport = (uint16_t)(l4[2] << 8 | l4[3]);
+		ports = 1;
+	}
+	for (i = 0; i < sa->nb_sel; i++) {
+		const struct tf_sel *s = &sa->sel[i];
+
+		if ((ip->src_addr & s->src_mask) != s->src || (ip->dst_addr & s->dst_mask) != s->dst)
+			continue;
+		if (s->proto != 0 && s->proto != ip->next_proto_id)
+			continue;
+		if (s->sport_lo != 0 || s->sport_hi != 0xffff || s->dport_lo != 0 || s->dport_hi != 0xffff) {
+			if (!ports || sport < s->sport_lo || sport > s->sport_hi ||
+			    dport < s->dport_lo || dport > s->dport_hi)
+				continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static inline void
+tf_esp_stage(struct tf_worker *w, struct rte_mbuf *m, uint16_t sa, uint16_t in,
+	     uint32_t seq, uint32_t len, uint8_t tos)
+{
+	struct tf_esp_stage *st = &w->esp;
+	struct tf_esp_pkt *p;
+
+	if (unlikely(st->n == TF_ESP_GROUP))	/* cannot happen: each packet is staged at most twice */
+		return tf_drop(w, in, m, TF_DROP_ESP_CRYPTO);
+	p = &st->p[st->n++];
+	p->m = m;
+	p->sa = sa;
+	p->in = in;
+	p->seq = seq;
+	p->len = len;
+	p->tos = tos;
+	p->state = 0;
+}
+
+/*
+ * tf_esp_decap stages ESP to a local IPv4 address (o: the classifier's
+ * outer facts, validated and trimmed): proto 50, or UDP (8 bytes of header
+ * checked) to port 4500.
+ */
+static void
+tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+	     struct rte_mbuf *m, const struct tf_outer *o)
+{
+	const struct rte_ipv4_hdr *ip = o->ip;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t ip_hl = o->l4_off - RTE_ETHER_HDR_LEN;
+	uint32_t off = o->l4_off;
+	uint32_t esp_len = o->l4_len;
+	uint32_t hl = ip_hl, spi, body;
+	const struct tf_esp *e = t->esp;
+	const struct tf_sa *sa = NULL;
+	uint16_t i, si = 0;
+
+	if (ip->next_proto_id == IPPROTO_UDP) {
+		const struct rte_udp_hdr *udp = (const void *)(p + off);
+
+		if (unlikely(rte_be_to_cpu_16(udp->dgram_len) != esp_len))
+			return tf_drop(w, in, m, TF_DROP_BAD_UDP);
+		/* RFC 3948 3.1.2: the UDP checksum of ESP-in-UDP is not checked */
+		off += sizeof(*udp);
+		esp_len -= sizeof(*udp);
+		hl += sizeof(*udp);
+		/* RFC 3948 2.2 non-ESP marker (IKE), 2.3 NAT keepalive: not data */
+		if (esp_len == 1 && len >= off + 1 && p[off] == 0xff)
+			return tf_drop(w, in, m, TF_DROP_ESP_UDP_NON_ESP);
+		if (esp_len >= 4 && len >= off + 4 && tf_load32(p + off) == 0)
+			return tf_drop(w, in, m, TF_DROP_ESP_UDP_NON_ESP);
+	}
+	if (unlikely(esp_len < sizeof(struct rte_esp_hdr) || len < off + sizeof(struct rte_esp_hdr)))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	spi = tf_load32(p + off);
+	if (e != NULL)
+		for (i = 0; i < e->nb_sa; i++) {
+			const struct tf_sa *s = &e->sa[i];
+
+			if (s->dir == TF_SA_IN && s->spi == spi && s->local == ip->dst_addr) {
+				sa = s;
+				si = i;
+				break;
+			}
+		}
+	if (sa == NULL)
+		return tf_drop(w, in, m, TF_DROP_ESP_NO_SA);
+	/* RFC 4303 2.4: ciphertext (payload, padding, pad length, next header) in whole blocks */
+	if (unlikely(esp_len < sizeof(struct rte_esp_hdr) + sa->iv_len + sa->icv_len + sa->pad_align))
+		return tf_drop(w, in, m, TF_DROP_ESP_BAD_LENGTH);
+	body = esp_len - sizeof(struct rte_esp_hdr) - sa->iv_len - sa->icv_len;
+	if (unlikely(body % sa->pad_align != 0))
+		return tf_drop(w, in, m, TF_DROP_ESP_BAD_LENGTH);
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = hl;		/* librte_ipsec finds ESP at l2_len + l3_len: UDP counts as L3 here */
+	tf_note(w, TF_ACT_DECAP, TF_NO_TUNNEL);
+	tf_esp_stage(w, m, si, in, rte_be_to_cpu_32(tf_load32(p + off + 4)),
+		     rte_pktmbuf_pkt_len(m), ip->type_of_service);
+}
+
+/*
+ * tf_esp_encap stages an inner packet (Ethernet + validated IPv4, TTL
+ * already decremented) that a route sends into outbound SA sai.
+ */
+static void
+tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t in,
+	     struct rte_mbuf *m, uint16_t ethertype)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	uint32_t inner_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+	const struct tf_sa *sa;
+	uint32_t clen, outer_len, tail;
+
+	if (unlikely(t->esp == NULL || sai >= t->esp->nb_sa))
+		return tf_drop(w, in, m, TF_DROP_ESP_NO_SA);
+	sa = &t->esp->sa[sai];
+	if (ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))	/* an SA carries one inner family */
+		return tf_drop(w, in, m, TF_DROP_UNKNOWN_PAYLOAD);
+	if (!tf_sa_match(sa, m, RTE_ETHER_HDR_LEN))
+		return tf_drop(w, in, m, TF_DROP_POLICY_MISMATCH);
+	clen = RTE_ALIGN_CEIL(inner_len + sizeof(struct rte_esp_tail), sa->pad_align);
+	outer_len = sa->hdr_len - RTE_ETHER_HDR_LEN + sizeof(struct rte_esp_hdr) + sa->iv_len +
+		    clen + sa->icv_len;
+	if (unlikely(outer_len > sa->mtu))
+		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+	/* padding, trailer, ICV, and room for ESN high bits and AAD the library puts there */
+	tail = clen - inner_len + sa->icv_len + 4 + 16;
+	if (unlikely((uint32_t)rte_pktmbuf_headroom(m) + RTE_ETHER_HDR_LEN <
+		     sa->hdr_len + sizeof(struct rte_esp_hdr) + sa->iv_len ||
+		     rte_pktmbuf_tailroom(rte_pktmbuf_lastseg(m)) < tail))
+		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+	m->l2_len = RTE_ETHER_HDR_LEN;	/* stripped by the library, the template replaces it */
+	m->l3_len = (ip->version_ihl & 0xf) * 4u;
+	tf_note(w, TF_ACT_ENCAP, TF_NO_TUNNEL);
+	tf_esp_stage(w, m, sai, in, 0, inner_len, ip->type_of_service);
+}
+
+/*
+ * tf_esp_live copies the mbufs of the group that nothing refused yet into
+ * mb, in group order, and returns how many.
+ */
+static uint16_t
+tf_esp_live(struct rte_mbuf **mb, struct rte_mbuf *const *gm, const uint8_t *gv, uint16_t gn)
+{
+	uint16_t j, n = 0;
+
+	for (j = 0; j < gn; j++)
+		if (gv[j] == TF_ESP_OK)
+			mb[n++] = gm[j];
+	return n;
+}
+
+/*
+ * tf_esp_mark: a librte_ipsec call returned k, with the k good mbufs first
+ * in their original order; mark the other live ones of the group failed.
+ */
+static void
+tf_esp_mark(struct rte_mbuf *const *gm, uint8_t *gv, uint16_t gn, struct rte_mbuf *const *mb, uint16_t k)
+{
+	uint16_t j, g = 0;
+
+	for (j = 0; j < gn; j++) {
+		if (gv[j] != TF_ESP_OK)
+			continue;
+		if (g < k && mb[g] == gm[j])
+			g++;
+		else
+			gv[j] = TF_ESP_FAIL;
+	}
+}
+
+/* tf_esp_lookaside runs the prepared ops of mb through this worker's queue pair. */
+static void
+tf_esp_lookaside(struct tf_worker *w, struct tf_sa *sa, struct rte_mbuf **mb, uint16_t n,
+		 struct rte_mbuf *const *gm, uint8_t *gv, uint16_t gn)
+{
+	struct rte_crypto_op *cop[TF_ESP_GROUP], *done[TF_ESP_GROUP];
+	uint16_t k, sent = 0, got = 0, i, j;
+
+	if (rte_crypto_op_bulk_alloc(sa->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC, cop, n) == 0) {
+		for (j = 0; j < gn; j++)
+			if (gv[j] == TF_ESP_OK)
+				gv[j] = TF_DROP_ESP_CRYPTO;
+		return;
+	}
+	rte_errno = 0;
+	k = rte_ipsec_pkt_crypto_prepare(&sa->ss, mb, cop, n);
+	tf_esp_mark(gm, gv, gn, mb, k);
+	for (i = 0; i < k; i++) {
+		uint16_t r = rte_cryptodev_enqueue_burst(sa->cdev, w->id, cop + sent, k - sent);
+
+		if (r == 0)
+			break;
+		sent += r;
+		if (sent == k)
+			break;
+	}
+	/* software PMDs complete every op by the time it is dequeued */
+	while (got < sent)
+		got += rte_cryptodev_dequeue_burst(sa->cdev, w->id, done + got, sent - got);
+	for (i = 0; i < got; i++)
+		if (done[i]->status != RTE_CRYPTO_OP_STATUS_SUCCESS)
+			done[i]->sym->m_src->ol_flags |= RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED;
+	for (i = sent; i < k; i++)	/* the queue pair refused them */
+		for (j = 0; j < gn; j++)
+			if (gm[j] == cop[i]->sym->m_src)
+				gv[j] = TF_DROP_ESP_CRYPTO;
+	rte_mempool_put_bulk(sa->op_pool, (void **)cop, n);
+}
+
+/* tf_esp_prepare_why: the reason librte_ipsec refused to prepare the packet of p. */
+static uint8_t
+tf_esp_prepare_why(const struct tf_sa *sa, const struct tf_esp_pkt *p, int err)
+{
+	if (sa->dir == TF_SA_OUT)
+		return err == EOVERFLOW ? TF_DROP_ESP_SEQ_OVERFLOW : TF_DROP_NO_HEADROOM;
+	/* lengths were checked when staged: what is left is the replay check (RFC 4303 3.4.3) */
+	if (sa->win == 0)
+		return TF_DROP_ESP_BAD_LENGTH;
+	if ((int32_t)(__atomic_load_n(&sa->top_seq, __ATOMIC_RELAXED) - p->seq) >= (int32_t)sa->win)
+		return TF_DROP_ESP_OUTSIDE_WINDOW;
+	return TF_DROP_ESP_REPLAYED;
+}
+
+static void
+tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp_pkt *p)
+{
+	struct rte_mbuf *m = p->m;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+
+	/* RFC 4301 5.1.2.1: DSCP copied; ECN copied too (RFC 6040 normal mode) */
+	ip->type_of_service = p->tos;
+	if (sa->udp) {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+		udp->dgram_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
+		udp->dgram_cksum = 0;	/* RFC 3948 2.1: zero over IPv4 */
+	}
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	w->ctr.sa[sa->slot].pkts++;
+	w->ctr.sa[sa->slot].bytes += p->len;
+	tf_tx(w, sa->out_port, m);
+}
+
+static void
+tf_esp_in_done(struct tf_worker *w, const struct tf_table *t, struct tf_sa *sa,
+	       const struct tf_esp_pkt *p)
+{
+	struct rte_mbuf *m = p->m;
+	const struct rte_ipv4_hdr *ip;
+	struct rte_ether_hdr *eth;
+	uint32_t top;
+
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+	if (unlikely(eth == NULL))
+		return tf_drop(w, p->in, m, TF_DROP_NO_HEADROOM);
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip)))
+		return tf_drop(w, p->in, m, TF_DROP_TRUNCATED);
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	if (unlikely((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5))
+		return tf_drop(w, p->in, m, TF_DROP_BAD_IP_HEADER);
+	if (!tf_sa_match(sa, m, RTE_ETHER_HDR_LEN)) {
+		w->ctr.sa[sa->slot].errors++;
+		return tf_drop(w, p->in, m, TF_DROP_POLICY_MISMATCH);
+	}
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	/* only for telling replayed from too old apart: a lost race costs a label, not a packet */
+	top = __atomic_load_n(&sa->top_seq, __ATOMIC_RELAXED);
+	if ((int32_t)(p->seq - top) > 0)
+		__atomic_store_n(&sa->top_seq, p->seq, __ATOMIC_RELAXED);
+	w->ctr.sa[sa->slot].pkts++;
+	w->ctr.sa[sa->slot].bytes += rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+	tf_l3_forward(w, t, p->in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), p->tos);
+}
+
+/* tf_esp_group processes the waiting packets of SA sai, from stage entry first on. */
+static void
+tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t first)
+{
+	struct tf_esp_stage *st = &w->esp;
+	struct tf_sa *sa = &t->esp->sa[sai];
+	struct rte_mbuf *gm[TF_ESP_GROUP], *mb[TF_ESP_GROUP];
+	uint16_t gi[TF_ESP_GROUP];
+	uint32_t glen[TF_ESP_GROUP];
+	uint8_t gv[TF_ESP_GROUP];
+	uint16_t gn = 0, n, k, i, j, end = st->n;
+	uint64_t bytes = 0;
+	int err;
+
+	for (i = first; i < end; i++)
+		if (st->p[i].state == 0 && st->p[i].sa == sai) {
+			st->p[i].state = 1;
+			gi[gn] = i;
+			gm[gn] = st->p[i].m;
+			gv[gn] = TF_ESP_OK;
+			gn++;
+		}
+
+	/* 1. lifetime (RFC 4301 4.4.2.1): past it the SA stops */
+	if (sa->life_pkts != 0 || sa->life_bytes != 0) {
+		uint64_t used = __atomic_fetch_add(&sa->used_pkts, gn, __ATOMIC_RELAXED);
+		uint16_t allow = gn;
+
+		if (sa->life_pkts != 0 && used + gn > sa->life_pkts)
+			allow = used >= sa->life_pkts ? 0 : (uint16_t)(sa->life_pkts - used);
+		if (sa->life_bytes != 0 &&
+		    __atomic_load_n(&sa->used_bytes, __ATOMIC_RELAXED) >= sa->life_bytes)
+			allow = 0;
+		for (j = allow; j < gn; j++)
+			gv[j] = TF_DROP_ESP_SA_EXPIRED;
+		if (allow < gn)
+			__atomic_store_n(&sa->expired, 1, __ATOMIC_RELAXED);
+	}
+
+	/* 2. prepare (and, cpu-crypto, the crypto itself) */
+	n = tf_esp_live(mb, gm, gv, gn);
+	if (n > 0) {
+		rte_errno = 0;
+		if (sa->mode == TF_SA_CPU) {
+			k = rte_ipsec_pkt_cpu_prepare(&sa->ss, mb, n);
+			tf_esp_mark(gm, gv, gn, mb, k);
+		} else {
+			tf_esp_lookaside(w, sa, mb, n, gm, gv, gn);
+		}
+		err = rte_errno;
+		for (j = 0; j < gn; j++)
+			if (gv[j] == TF_ESP_FAIL)
+				gv[j] = tf_esp_prepare_why(sa, &st->p[gi[j]], err);
+	}
+
+	/* 3. process: trailer, padding, replay window update */
+	n = tf_esp_live(mb, gm, gv, gn);
+	if (n > 0) {
+		for (j = 0; j < gn; j++)
+			glen[j] = rte_pktmbuf_pkt_len(gm[j]);
+		k = rte_ipsec_pkt_process(&sa->ss, mb, n);
+		tf_esp_mark(gm, gv, gn, mb, k);
+		for (j = 0; j < gn; j++) {
+			if (gv[j] != TF_ESP_FAIL)
+				continue;
+			if (sa->dir == TF_SA_OUT)
+				gv[j] = TF_DROP_ESP_CRYPTO;
+			else if (gm[j]->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED)
+				gv[j] = TF_DROP_ESP_AUTH_FAILED;
+			else if (rte_pktmbuf_pkt_len(gm[j]) == glen[j])
+				gv[j] = TF_DROP_ESP_BAD_PADDING;	/* refused before the strip */
+			else
+				gv[j] = TF_DROP_ESP_REPLAYED;	/* stripped, then refused by the window */
+		}
+	}
+
+	/* 4. count and send */
+	for (j = 0; j < gn; j++) {
+		const struct tf_esp_pkt *p = &st->p[gi[j]];
+
+		if (gv[j] != TF_ESP_OK) {
+			w->ctr.sa[sa->slot].errors++;
+			tf_drop(w, p->in, p->m, (enum tf_drop)gv[j]);
+			continue;
+		}
+		if (sa->dir == TF_SA_OUT) {
+			bytes += p->len;
+			tf_esp_out_done(w, sa, p);
+		} else {
+			bytes += rte_pktmbuf_pkt_len(p->m);
+			tf_esp_in_done(w, t, sa, p);
+		}
+	}
+	if (sa->life_bytes != 0)
+		__atomic_fetch_add(&sa->used_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+/* tf_esp_flush processes every ESP packet staged during the burst, SA by SA. */
+static void
+tf_esp_flush(struct tf_worker *w, const struct tf_table *t)
+{
+	struct tf_esp_stage *st = &w->esp;
+	uint16_t i;
+
+	/* st->n grows when a decrypted packet is routed into an outbound SA */
+	for (i = 0; i < st->n; i++)
+		if (st->p[i].state == 0)
+			tf_esp_group(w, t, st->p[i].sa, i);
+	st->n = 0;
+}
