@@ -167,6 +167,10 @@ func TestValidationL2TP(t *testing.T) {
 		{name: "vxlan with length_bit", add: tunV + "length_bit = true #<\n", key: "tunnel[2].length_bit", msg: "not vxlan"},
 		{name: "vxlan with encap", add: tunV + "encap = \"udp\" #<\n", key: "tunnel[2].encap", msg: "not vxlan"},
 		{name: "l2tp on the vxlan port", add: tunL2 + "dst_port = 4789 #<\n", key: "tunnel[2].dst_port", msg: "udp port 4789 already carries vxlan (tunnel[1] (line 30))"},
+		{name: "l2tp on the esp port", add: "\n[[crypto]]\nname = \"c0\"\nvdev = \"crypto_aesni_mb0\"\n\n[[sa]]\nname = \"in1\"\nspi = 300\ndir = \"in\"\n" +
+			"local = \"192.0.2.1\"\nremote = \"198.51.100.9\"\ncipher = \"aes-128-cbc\"\nkey = \"0x00112233445566778899aabbccddeeff\"\nauth = \"hmac-sha1-96\"\n" +
+			"auth_key = \"0x000102030405060708090a0b0c0d0e0f10111213\"\nudp_encap = true\n" + tunL2 + "dst_port = 4500 #<\n",
+			key: "tunnel[2].dst_port", msg: "udp port 4500 already carries esp (sa[0]"},
 		{name: "vxlan on the l2tp port", add: tunL3 + tunV + "dst_port = 1701 #<\n", key: "tunnel[3].dst_port", msg: "already carries l2tp"},
 	})
 }

@@ -363,6 +363,11 @@ func (ch *checker) tunnels(c *Config) {
 	vxlans := map[vxlanKey]string{}
 	l2tps := map[l2tpKey]string{}
 	udpPorts := map[int]string{}
+	for i := range c.SAs {
+		if c.SAs[i].UDPEncap && c.SAs[i].Dir == SAIn { // RFC 3948: the gateway listens on 4500
+			udpPorts[4500] = "esp (" + ch.ref(indexKey("sa", i)) + ".udp_encap)"
+		}
+	}
 	for i := range c.Tunnels {
 		t := &c.Tunnels[i]
 		k := indexKey("tunnel", i)
