@@ -17,6 +17,18 @@ build/bin/tfgen -o build/demo/lan.in.pcap -n "$N" -flows 16 -mix \
 # l2: TCP between two hosts of a bridged segment -> VXLAN VNI 100
 build/bin/tfgen -o build/demo/l2.in.pcap -n "$N" -flows 16 -mix -proto tcp \
 	-src 172.16.0.1 -dst 172.16.0.2 -smac 02:00:00:00:aa:01 -dmac 02:00:00:00:bb:01
+# lan: more of the same to 10.3.0.1 -> L2TPv2; l2: VLAN 20 -> L2TPv3 (appended)
+build/bin/tfgen -o build/demo/lan-l2tp.pcap -n "$N" -flows 16 -mix -seed 1 \
+	-src 10.1.0.2 -dst 10.3.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
+build/bin/tfgen -o build/demo/l2-pw.pcap -n "$N" -flows 16 -mix -proto tcp -vlan 20 -seed 1 \
+	-src 172.16.1.1 -dst 172.16.1.2 -smac 02:00:00:00:aa:02 -dmac 02:00:00:00:bb:02
+for p in lan l2; do
+	extra=build/demo/lan-l2tp.pcap
+	[ "$p" = lan ] || extra=build/demo/l2-pw.pcap
+	mergecap -a -F pcap -w build/demo/$p.both.pcap build/demo/$p.in.pcap "$extra"
+	mv build/demo/$p.both.pcap build/demo/$p.in.pcap
+	rm -f "$extra"
+done
 # wan: a real VXLAN capture (tcpdump's tests, see dataplane/testdata/captures)
 cp dataplane/testdata/captures/vxlan.pcap build/demo/wan.in.pcap
 
@@ -31,6 +43,8 @@ t = {x["name"]: x for x in s["tunnels"]}
 checks = [
     ("GRE encapsulated every lan packet", t["gre-demo"]["encap_packets"] == n),
     ("VXLAN encapsulated every l2 frame", t["vx100"]["encap_packets"] == n),
+    ("L2TPv2 encapsulated every lan packet to 10.3/16", t["l2tp-demo"]["encap_packets"] == n),
+    ("L2TPv3 encapsulated every VLAN 20 frame", t["pw-demo"]["encap_packets"] == n),
     ("5 frames of vxlan.pcap decapsulated", t["vx100"]["decap_packets"] == 5),
     ("5 frames of vxlan.pcap not local", s["drops"]["not_local"] == 5),
     ("mempool full again", s["mempool"]["available"] == s["mempool"]["size"]),
@@ -50,6 +64,13 @@ echo "(frame, outer,inner source, outer,inner destination, GRE key, GRE sequence
 echo "First VXLAN frames (frame, outer source, outer destination, UDP source port, VNI):"
 { tshark -n -r build/demo/wan.out.pcap -Y vxlan -T fields -E occurrence=f -e frame.number \
 	-e ip.src -e ip.dst -e udp.srcport -e vxlan.vni 2>/dev/null || true; } | head -3
+echo "First L2TPv2 frames (frame, outer,inner destination, L2TP tunnel, session, PPP protocol):"
+{ tshark -n -r build/demo/wan.out.pcap -Y 'l2tp.version == 2' -T fields -E occurrence=a -e frame.number \
+	-e ip.dst -e l2tp.tunnel -e l2tp.session -e ppp.protocol 2>/dev/null || true; } | head -3
+echo "First L2TPv3 frames (frame, session, cookie, inner Ethernet source; tshark told the cookie size):"
+{ tshark -n -r build/demo/wan.out.pcap -Y 'ip.proto == 115' -o 'l2tp.cookie_size:4 Byte Cookie' \
+	-o l2tp.l2_specific:None -d 'l2tp.pw_type==0,eth' -T fields -E occurrence=l -e frame.number \
+	-e l2tp.sid -e l2tp.cookie -e eth.src 2>/dev/null || true; } | head -3
 echo "Frames decapsulated from vxlan.pcap to port l2:"
 tshark -n -r build/demo/l2.out.pcap 2>/dev/null
 echo
