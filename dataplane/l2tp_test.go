@@ -767,3 +767,45 @@ func TestL2TPv3Malformed(t *testing.T) {
 		})
 	}
 }
+
+// TestL2TPECN: RFC 6040 decapsulation through both versions: outer CE over an
+// ECT(0) inner packet marks it CE (checksum updated), over a not-ECT one it
+// is dropped; outer ECT(1) over ECT(0) makes it ECT(1).
+func TestL2TPECN(t *testing.T) {
+	ect0 := l2tpBack(false, "10.7.0.9") // TOS 0x0a: ECT(0)
+	notECT := ect0
+	notECT.TOS = 0x08
+	v2 := func(p []byte, tos uint8) []byte {
+		return l2tpPeer{tos: tos}.udp(v2msg{tid: 100, sid: 200, ppp: pppFor(p)}.bytes(p))
+	}
+	pw := v3specs[0]
+	inner := func(f pktgen.Flow) []byte {
+		f.SrcMAC, f.DstMAC = mac("02:00:00:00:aa:01"), mac("02:00:00:00:bb:01")
+		return pktgen.Frame(f, 80, 1)
+	}
+	p4, pn := ipPacket(pktgen.Frame(ect0, 80, 1)), ipPacket(pktgen.Frame(notECT, 80, 1))
+	ce3 := func(f []byte) []byte {
+		return l2tpPeer{tos: 0x03}.ip115(v3msg(false, pw.sid, unhexT(pw.cookie), nil, f))
+	}
+	in := [][]byte{
+		v2(p4, 0x03),       // CE over ECT(0): CE
+		v2(p4, 0x01),       // ECT(1) over ECT(0): ECT(1)
+		v2(pn, 0x03),       // CE over not-ECT: dropped
+		ce3(inner(ect0)),   // the same through the pseudowire: CE
+		ce3(inner(notECT)), // dropped
+	}
+	res := l2tpRig(t).run(map[string][][]byte{"uplink": in})
+	require.Equal(t, map[string]uint64{"ecn_ce_not_ect": 2}, nonZero(res.ctr.Drops))
+	routed, bridged := res.out["inner"], res.out["l2"]
+	require.Len(t, routed, 2)
+	require.Len(t, bridged, 1)
+	for i, want := range []uint8{0x0b, 0x09} {
+		ip := gopacket.NewPacket(routed[i], layers.LayerTypeEthernet, gopacket.Default).Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		require.Equal(t, want, ip.TOS, "frame %d", i)
+	}
+	require.Equal(t, byte(0x0b), bridged[0][14+4+1], "inner TOS of the pseudowire's frame (after its VLAN tag)")
+	rows := tshark(t, res.pcap["inner"], "ip.dsfield.ecn", "ip.checksum.status")
+	require.Equal(t, [][]string{{"3", "1"}, {"1", "1"}}, rows)
+	rows = tshark(t, res.pcap["l2"], "ip.dsfield.ecn", "ip.checksum.status")
+	require.Equal(t, [][]string{{"3", "1"}}, rows)
+}
