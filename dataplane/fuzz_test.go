@@ -171,6 +171,35 @@ port = "l2"
 vlan = 31
 tunnel = "pw3udp"
 
+[[tunnel]]
+name = "l2tp2v6"
+type = "l2tpv2"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+tunnel_id = 102
+session_id = 202
+peer_tunnel_id = 302
+peer_session_id = 402
+udp6_zero_csum_rx = true
+
+[[route]]
+prefix = "10.9.0.0/16"
+tunnel = "l2tp2v6"
+
+[[tunnel]]
+name = "pw3udp6"
+type = "l2tpv3"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+session_id = 4099
+peer_session_id = 8195
+cookie = "0xcafef00d"
+
+[[l2]]
+port = "l2"
+vlan = 33
+tunnel = "pw3udp6"
+
 [[nexthop]]
 ip = "` + peer6 + `"
 mac = "` + uplinkPeer + `"
@@ -504,7 +533,13 @@ func fuzzSeeds(f testing.TB) []fuzzSeed {
 	to7 := innerFlow()
 	to7.Dst = netip.MustParseAddr("10.7.0.9")
 	add("inner", pktgen.Frame(to7, 200, 1), 14)
-	for _, vid := range []uint16{30, 31} {
+	add("uplink", l2tpPeer{v6: true}.udp(v2msg{s: true, tid: 102, sid: 202, ppp: pppFor(l2tpBack)}.bytes(l2tpBack)), 62, 0x1000|70)
+	add("uplink", l2tpPeer{v6: true, zeroCsum: true}.udp(v2msg{o: true, offset: 1, tid: 102, sid: 202, ppp: pppFor(l2tpBack)}.bytes(l2tpBack)))
+	add("uplink", v3specs[3].frame(pktgen.Frame(l2Flow(), 100, 1), nil), 0x2000|66)
+	to9 := innerFlow()
+	to9.Dst = netip.MustParseAddr("10.9.0.9")
+	add("inner", pktgen.Frame(to9, 300, 1))
+	for _, vid := range []uint16{30, 31, 33} {
 		vf := l2Flow()
 		vf.VLAN = vid
 		add("l2", pktgen.Frame(vf, 300, 1), 0x3000|18)
