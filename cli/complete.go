@@ -176,7 +176,7 @@ func completeRouteAdd(s *Shell, args []string) []string {
 		}
 		var names []string
 		for i := range cfg.Tunnels {
-			if t := &cfg.Tunnels[i]; !t.IsL2() {
+			if t := &cfg.Tunnels[i]; !t.CarriesEthernet() {
 				names = append(names, t.Name)
 			}
 		}

@@ -512,11 +512,46 @@ func showSID(x *Call) error {
 	if err := x.nargs(0, 0); err != nil {
 		return err
 	}
+	cfg := x.GW.Config()
+	views := []sidView{}
+	byIdx := x.GW.Counters().SIDs
+	for i, s := range cfg.SIDs {
+		v := sidView{SID: s.SID.String(), Behavior: s.Behavior}
+		switch {
+		case s.Nexthop.IsValid():
+			v.To = "nexthop " + s.Nexthop.String()
+		case s.Port != "" && s.VLAN != 0:
+			v.To = fmt.Sprintf("port %s vlan %d", s.Port, s.VLAN)
+		case s.Port != "":
+			v.To = "port " + s.Port
+		default:
+			v.To = "route lookup"
+		}
+		if i < len(byIdx) {
+			v.Pkts, v.Bytes = byIdx[i].Pkts, byIdx[i].Bytes
+		}
+		views = append(views, v)
+	}
+	if x.JSON {
+		return writeJSON(x.Out, views)
+	}
 	w := table(x.Out)
-	fmt.Fprintln(w, "sid\tbehavior\ttunnel\tdecap pkts")
-	w.Flush()
-	fmt.Fprintln(x.Out, "(no SIDs: SRv6 is not in this release)")
-	return nil
+	fmt.Fprintln(w, "sid\tbehavior\tto\tpackets\tbytes")
+	for _, v := range views {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\n", v.SID, v.Behavior, v.To, v.Pkts, v.Bytes)
+	}
+	if len(views) == 0 {
+		fmt.Fprintln(w, "(no SIDs)")
+	}
+	return w.Flush()
+}
+
+type sidView struct {
+	SID      string `json:"sid"`
+	Behavior string `json:"behavior"`
+	To       string `json:"to"`
+	Pkts     uint64 `json:"packets"`
+	Bytes    uint64 `json:"bytes"`
 }
 
 type saView struct {

@@ -67,7 +67,7 @@ tunnel = "l3ip"
 	assert.Nil(t, l3.PPPAddrCtrl)
 	assert.Equal(t, EncapIP, l3ip.Encap)
 	assert.Zero(t, l3ip.DstPort, "no port over IP")
-	assert.True(t, l3.IsL2() && l3ip.IsL2() && !l2.IsL2())
+	assert.True(t, l3.CarriesEthernet() && l3ip.CarriesEthernet() && !l2.CarriesEthernet())
 	require.NoError(t, cfg.Validate())
 
 	// round trip, as for the other types

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -271,7 +272,7 @@ tunnel = "vx1"
 port = "l2"
 vlan = 10
 tunnel = "vx2"
-`
+` + srv6Conf // SRv6 tunnels and a SID of each behaviour
 
 var fuzzPorts = [4]string{"inner", "uplink", "l2", "uplink"}
 
@@ -417,11 +418,12 @@ func (fz *fuzzGateway) check(data []byte, port uint8, split uint16) error {
 		_, _, why := fz.g.TxViolations()
 		return fmt.Errorf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
 	}
-	if d := after.drop[len(DropNames)-1] - before.drop[len(DropNames)-1]; d != 0 { // no_table
+	if d := after.drop[fuzzNoTable] - before.drop[fuzzNoTable]; d != 0 {
 		return fmt.Errorf("%d dropped as no_table", d)
 	}
 	// coverage of the C code: one Go branch per outcome, so that the
-	// fuzzer keeps the inputs that reach a new one
+	// fuzzer keeps the inputs that reach a new one (64 per port and
+	// chaining: drop reasons 0..51, replies 52..54, tx ports 56..58)
 	multi := 0
 	if len(segs) > 1 {
 		multi = 1
@@ -433,15 +435,24 @@ func (fz *fuzzGateway) check(data []byte, port uint8, split uint16) error {
 	}
 	for k, d := range [3]uint64{after.arp - before.arp, after.echo - before.echo, after.routed - before.routed} {
 		if d != 0 {
-			fuzzEdge((multi*4+in)*64 + 40 + k)
+			fuzzEdge((multi*4+in)*64 + 52 + k)
 		}
 	}
 	for p := range after.txPort {
 		if after.txPort[p] != before.txPort[p] {
-			fuzzEdge((multi*4+in)*64 + 48 + p)
+			fuzzEdge((multi*4+in)*64 + 56 + p)
 		}
 	}
 	return nil
+}
+
+// fuzzNoTable is the index of the no_table reason (not the last one).
+var fuzzNoTable = slices.Index(DropNames, "no_table")
+
+func init() {
+	if len(DropNames) > 52 {
+		panic("fuzz coverage edges: more than 52 drop reasons, widen the 64 per port in check")
+	}
 }
 
 func fuzzDropDelta(a, b fuzzTotals) map[string]uint64 {
@@ -563,6 +574,12 @@ func fuzzSeeds(f testing.TB) []fuzzSeed {
 	add("l2", pktgen.Frame(vl6, 100, 1))
 	for _, c := range malformedCases() {
 		add(c.port, c.frame(), 0x1000|uint16(14+20))
+	}
+	for _, c := range sidCases() {
+		add("uplink", c.in, 0x1000|(14+40+4))
+	}
+	for _, c := range icmpCases() {
+		add("uplink", c.in, 0x3000|(14+40+8))
 	}
 	// the captures, on both sides
 	var files []string
