@@ -108,7 +108,7 @@ type soakSummary struct {
 var soakExpectDrops = []string{"truncated", "bad_ip_checksum", "bad_ip_length", "fragment",
 	"unknown_tunnel", "bad_gre_header", "bad_vxlan_header", "bad_udp_checksum", "no_route",
 	"no_l2_binding", "ttl_expired", "not_local", "mtu_exceeded",
-	"esp_auth_failed", "esp_no_sa", "srh_truncated"}
+	"esp_auth_failed", "esp_no_sa", "srh_truncated", "l2tp_control", "bad_l2tp_version", "bad_l2tp_cookie"}
 
 // soakExpectHandled: malformed SRHs are answered with ICMPv6 errors (rate
 // limited: the rest are dropped), so each reason shows in one or the other.
@@ -460,6 +460,36 @@ replay_window = 0   # the input repeats: anti-replay off, or every lap after the
 [[route]]
 prefix = "10.4.0.0/16"
 sa = "esp-out"
+
+[[tunnel]]
+name = "l2tp2"
+type = "l2tpv2"
+local = %[6]q
+remote = %[1]q
+tunnel_id = 100
+session_id = 200
+peer_tunnel_id = 300
+peer_session_id = 400
+
+[[route]]
+prefix = "10.7.0.0/16"
+tunnel = "l2tp2"
+
+[[tunnel]]
+name = "pw3"
+type = "l2tpv3"
+encap = "ip"
+local = %[6]q
+remote = %[1]q
+session_id = 4096
+peer_session_id = 8192
+cookie = "0x01020304"
+peer_cookie = "0x0a0b0c0d"
+
+[[l2]]
+port = "l2"
+vlan = 700
+tunnel = "pw3"
 `, peerAddr, peerMAC, soakPeer6, hostAddr, hostMAC, localAddr, soakLocal6, soakSID,
 		soakSPIOut, "0x"+hex.EncodeToString(soakKey), "0x"+hex.EncodeToString(soakSalt), soakSPIIn)
 	return b.String()
@@ -543,6 +573,7 @@ func soakInputs() map[string][][]byte {
 		n := sizes[k%len(sizes)]
 		lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.8.0.1", k), n, k)) // SRv6 H.Encaps
 		lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.4.0.1", k), n, k)) // ESP out
+		lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.7.0.1", k), n, k)) // L2TPv2
 	}
 	lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.9.0.1", 0), 100, 0)) // no_route
 	ttl1 := flow("10.1.0.2", "10.2.0.1", 1)
@@ -570,6 +601,8 @@ func soakInputs() map[string][][]byte {
 		n := sizes[k%len(sizes)]
 		l2 = append(l2, pktgen.FrameOfSize(f, n, k))
 		f.VLAN = 600
+		l2 = append(l2, pktgen.FrameOfSize(f, n, k))
+		f.VLAN = 700 // L2TPv3 pseudowire
 		l2 = append(l2, pktgen.FrameOfSize(f, n, k))
 	}
 	nb := flow("10.5.1.1", "10.5.2.1", 0)
@@ -635,6 +668,17 @@ func soakInputs() map[string][][]byte {
 	wan = append(wan, cutSR)
 	wan = append(wan, func() []byte { f := append([]byte(nil), sr2...); f[14+40+4] = 5; return f }()) // Last Entry past Hdr Ext Len
 	wan = append(wan, func() []byte { f := append([]byte(nil), sr2...); f[14+40+3] = 3; return f }()) // SL > Last Entry + 1
+	// L2TPv2 data (PPP, IPv4) and L2TPv3 over IP (session, cookie, Ethernet), then broken ones
+	for k := 0; k < 16; k++ {
+		back := pktgen.FrameOfSize(flow("10.7.0.9", "10.3.0.1", k), sizes[k%len(sizes)], k)[14:]
+		wan = append(wan, soakL2TPv2(0x0002, back))
+		f := flow("10.5.2.1", "10.5.1.1", k)
+		f.SrcMAC, f.DstMAC = mustMAC("02:00:00:00:04:02"), mustMAC("02:00:00:00:03:02")
+		wan = append(wan, soakL2TPv3(4096, 0x01020304, pktgen.FrameOfSize(f, sizes[k%len(sizes)], k)))
+	}
+	l2tpBack := pktgen.FrameOfSize(flow("10.7.0.9", "10.3.0.1", 0), 100, 0)[14:]
+	wan = append(wan, soakL2TPv2(0xc802, l2tpBack), soakL2TPv2(0x0001, l2tpBack)) // T bit (control), version 1
+	wan = append(wan, soakL2TPv3(4096, 0x01020305, pktgen.FrameOfSize(flow("10.5.2.1", "10.5.1.1", 0), 100, 0)))
 	// ESP from the peer: good (anti-replay off), tampered, unknown SPI
 	for k := 0; k < 16; k++ {
 		in := pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", k), sizes[k%len(sizes)], k)[14:]
@@ -691,6 +735,44 @@ func soakInputs() map[string][][]byte {
 	wan = append(wan, ser(weth6(), o6(layers.IPProtocolGRE), &layers.GRE{KeyPresent: true, Key: 7, Protocol: layers.EthernetTypeIPv4},
 		gopacket.Payload(ttl)))
 	return map[string][][]byte{"lan": lan, "l2": l2, "wan": wan}
+}
+
+// soakIPv4 is the peer's IPv4 frame to the gateway with payload of protocol proto.
+func soakIPv4(proto uint8, payload []byte) []byte {
+	ip := make([]byte, 20)
+	ip[0], ip[8], ip[9] = 0x45, 64, proto
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(payload)))
+	copy(ip[12:], net.ParseIP(peerAddr).To4())
+	copy(ip[16:], net.ParseIP(localAddr).To4())
+	binary.BigEndian.PutUint16(ip[10:], ^ipSum(ip))
+	eth := append(append(append([]byte(nil), mustMAC(wanMAC)...), mustMAC(peerMAC)...), 0x08, 0x00)
+	return append(append(eth, ip...), payload...)
+}
+
+// soakL2TPv2 is an L2TPv2 message (flags/version word fv, tunnel 100,
+// session 200, PPP IPv4) over UDP 1701 with a zero checksum.
+func soakL2TPv2(fv uint16, inner []byte) []byte {
+	m := []byte{byte(fv >> 8), byte(fv), 0, 100, 0, 200}
+	if fv&0x4000 != 0 { // L bit: the length field comes first
+		m = []byte{byte(fv >> 8), byte(fv), 0, 0, 0, 100, 0, 200}
+	}
+	m = append(append(m, 0xff, 0x03, 0x00, 0x21), inner...)
+	if fv&0x4000 != 0 {
+		binary.BigEndian.PutUint16(m[2:], uint16(len(m)))
+	}
+	udp := make([]byte, 8)
+	binary.BigEndian.PutUint16(udp, 1701)
+	binary.BigEndian.PutUint16(udp[2:], 1701)
+	binary.BigEndian.PutUint16(udp[4:], uint16(8+len(m)))
+	return soakIPv4(17, append(udp, m...))
+}
+
+// soakL2TPv3 is an L2TPv3 data message over IP (RFC 3931 4.1.1.1).
+func soakL2TPv3(session, cookie uint32, frame []byte) []byte {
+	h := make([]byte, 8)
+	binary.BigEndian.PutUint32(h, session)
+	binary.BigEndian.PutUint32(h[4:], cookie)
+	return soakIPv4(115, append(h, frame...))
 }
 
 // soakESPFrame puts an ESP packet in the peer's IPv4 frame to the gateway.
