@@ -253,6 +253,8 @@ func TestESPAlgorithms(t *testing.T) {
 				require.Equal(t, mustMAC(uplinkPeer), net.HardwareAddr(fr[0:6]))
 				require.Equal(t, mustMAC(uplinkMAC), net.HardwareAddr(fr[6:12]))
 			}
+			// and tshark, a second decoder, agrees
+			checkTsharkESP(t, a, res.pcap["uplink"], out)
 			// inbound: the inner packets scapy encrypted, to the inner next hop
 			require.Len(t, res.out["inner"], len(back))
 			for i, fr := range res.out["inner"] {
