@@ -182,6 +182,7 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
 	prm.ipsec_xform.tunnel.type = RTE_SECURITY_IPSEC_TUNNEL_IPV4;
 	prm.ipsec_xform.replay_win_sz = c->win;
+	prm.ipsec_xform.esn.value = c->seq_start;	/* librte_ipsec starts outbound SAs here */
 	prm.crypto_xform = xf;
 	prm.tun.hdr = c->hdr;
 	prm.tun.hdr_len = c->hdr_len;
@@ -221,6 +222,7 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	sa->cdev = c->cdev;
 	sa->spi = rte_cpu_to_be_32(c->spi);
 	sa->win = c->win;
+	sa->esn = c->esn;
 	if (c->alg == TF_ALG_AES_GCM) {
 		sa->iv_len = 8;
 		sa->icv_len = 16;

@@ -168,6 +168,7 @@ func (e *espState) addSA(cfg *conf.Config, s *conf.SA, i int, ports map[string]*
 	var c C.struct_tf_sa_conf
 	c.spi = C.uint32_t(s.SPI)
 	c.win = C.uint32_t(s.ReplayWindow)
+	c.seq_start = C.uint64_t(s.SeqStart)
 	if nq > 1 {
 		c.flags = C.RTE_IPSEC_SAFLAG_SQN_ATOM // several workers share the sequence and window
 	}

@@ -157,6 +157,7 @@ func runPy(t *testing.T, req map[string]any) []byte {
 type pyPkt struct {
 	Inner  string `json:"inner"`
 	Seq    uint32 `json:"seq"`
+	High   uint32 `json:"seq_high,omitempty"` // ESN: the high 32 bits
 	Tamper string `json:"tamper,omitempty"`
 	Pad    string `json:"pad,omitempty"`
 	Next   int    `json:"next,omitempty"`

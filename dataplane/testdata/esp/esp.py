@@ -3,10 +3,10 @@
 cryptography package for deliberately malformed packets).
 
 Reads one JSON request on stdin:
-  {"op": "decrypt", "sa": SA, "pcap": path}
+  {"op": "decrypt", "sa": SA, "pcap": path, "esn_highs": [n, ...] (optional)}
       -> {"packets": [{"spi": n, "seq": n, "udp": bool, "inner": hex, "csum_ok": bool}]}
   {"op": "encrypt", "sa": SA, "pcap": path, "src_mac":..., "dst_mac":...,
-   "packets": [{"inner": hex, "seq": n, "tamper": "", "pad": "", "next": n}]}
+   "packets": [{"inner": hex, "seq": n, "seq_high": n, "tamper": "", "pad": "", "next": n}]}
       -> writes the pcap of Ether/IP/ESP (or Ether/IP/UDP/ESP) frames
 SA: {"spi", "src", "dst", "aead"|"cipher"+"auth", "key", "salt", "auth_key", "esn", "udp"}
 """
@@ -51,11 +51,12 @@ def decrypt(req):
     s = req["sa"]
     sa = make_sa(s, s["src"], s["dst"])
     out = []
-    for fr in rdpcap(req["pcap"]):
+    highs = req.get("esn_highs")  # per packet: the ESN high bits the sender used
+    for i, fr in enumerate(rdpcap(req["pcap"])):
         ip = fr[IP]
         esp = ip[ESP] if ESP in ip else ESP(raw(ip[UDP].payload))
         spi, seq = esp.spi, esp.seq
-        high = req.get("esn_high", 0)
+        high = highs[i] if highs else req.get("esn_high", 0)
         outer = {"spi": spi, "seq": seq, "udp": UDP in ip and ip[UDP].dport == 4500,
                  "outer_len": ip.len, "tos": ip.tos, "df": bool(ip.flags.DF), "outer_csum_ok": csum_ok(ip)}
         inner = sa.decrypt(ip, esn_en=bool(s.get("esn")), esn=high)
@@ -89,6 +90,7 @@ def encrypt(req):
             outer = IP(raw(outer))
         else:
             high = p.get("seq_high", 0)
+            sa.seq_num = p["seq"]  # scapy reads seq_num=0 as "the SA's counter": set that too
             outer = sa.encrypt(IP(inner), seq_num=p["seq"], esn_en=bool(s.get("esn")), esn=high)
             outer = IP(raw(outer))
         b = bytearray(raw(outer))
