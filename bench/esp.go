@@ -208,7 +208,7 @@ func runSecgw(bin, dir, tool string, p Point, env Env, pcap string, tm timing, l
 	go func() {
 		sc := bufio.NewScanner(out)
 		var last uint64
-		seen := false
+		seen, flowing := false, false
 		for sc.Scan() {
 			l := sc.Text()
 			tail = append(tail, l)
@@ -224,7 +224,10 @@ func runSecgw(bin, dir, tool string, p Point, env Env, pcap string, tm timing, l
 			}
 			if m := secgwSentRE.FindStringSubmatch(l); m != nil {
 				v, _ := strconv.ParseUint(m[1], 10, 64)
-				if seen {
+				// its screen starts before traffic flows: the warm-up
+				// counts from the first second that forwarded anything
+				if seen && (flowing || v > last) {
+					flowing = true
 					ss.add(float64(v-last) / 1e6)
 				}
 				last, seen = v, true
@@ -242,7 +245,11 @@ func runSecgw(bin, dir, tool string, p Point, env Env, pcap string, tm timing, l
 		r.Note = tool + " " + err.Error() + ": " + strings.Join(tail, " | ")
 		return r
 	}
+	// screens printed while it shuts down come after the window
 	r.Samples = ss.steady()
+	if len(r.Samples) > ss.want {
+		r.Samples = r.Samples[:ss.want]
+	}
 	r.Mpps = mean(r.Samples)
 	r.MppsTotal = float64(r.TxPkts) / r.Seconds / 1e6
 	r.Valid = r.Drops == 0 && r.Mpps > 0

@@ -290,9 +290,12 @@ func (ch *checker) saAddrs(c *Config, k string, s *SA) {
 	if !ch.checkUnicast(lk, s.Local) || !ch.checkUnicast(rk, s.Remote) {
 		return
 	}
-	if !s.Local.Is4() || !s.Remote.Is4() {
-		ch.errorf(lk, "IPv6 tunnel endpoints are not supported yet: local and remote must be IPv4")
+	if s.Local.Is4() != s.Remote.Is4() {
+		ch.errorf(rk, "%s and local %s are of different families", s.Remote, s.Local)
 		return
+	}
+	if s.Local.Is6() && s.UDPEncap {
+		ch.errorf(k+".udp_encap", "UDP encapsulation (RFC 3948) is for IPv4 endpoints")
 	}
 	switch p := c.portOfAddr(s.Local); {
 	case p == nil:
