@@ -2,7 +2,7 @@
 
 /*
  * esp.c - IPsec ESP tunnel mode (RFC 4303) over IPv4, optionally in UDP
- * (RFC 3948), through librte_ipsec and cryptodev.
+ * (RFC 3948), or IPv6, through librte_ipsec and cryptodev.
  *
  * ESP wants batches, so the classifier only stages packets here:
  * tf_esp_decap for ESP (proto 50 or UDP 4500) to a local address,
@@ -22,6 +22,8 @@
  * Sequence numbers, ESN, the replay window, padding and the ICV are the
  * library's job.
  */
+#include <string.h>
+
 #include <rte_cryptodev.h>
 #include <rte_errno.h>
 #include <rte_esp.h>
@@ -107,7 +109,8 @@ static void
 tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	     struct rte_mbuf *m, const struct tf_outer *o)
 {
-	const struct rte_ipv4_hdr *ip = o->ip;
+	const struct rte_ipv4_hdr *ip = o->ip;	/* af 4 only */
+	const struct rte_ipv6_hdr *ip6 = o->ip;	/* af 6 only */
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 	uint32_t ip_hl = o->l4_off - RTE_ETHER_HDR_LEN;
@@ -118,7 +121,8 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const struct tf_sa *sa = NULL;
 	uint16_t i, si = 0;
 
-	if (ip->next_proto_id == IPPROTO_UDP) {
+	/* UDP 4500 reaches here over IPv4 only (worker.c) */
+	if (o->af == 4 && ip->next_proto_id == IPPROTO_UDP) {
 		const struct rte_udp_hdr *udp = (const void *)(p + off);
 
 		if (unlikely(rte_be_to_cpu_16(udp->dgram_len) != esp_len))
@@ -140,7 +144,10 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		for (i = 0; i < e->nb_sa; i++) {
 			const struct tf_sa *s = &e->sa[i];
 
-			if (s->dir == TF_SA_IN && s->spi == spi && s->local == ip->dst_addr) {
+			if (s->dir != TF_SA_IN || s->spi != spi || s->af != o->af)
+				continue;
+			if (o->af == 4 ? s->local == ip->dst_addr :
+					 memcmp(s->local6, ip6->dst_addr, 16) == 0) {
 				sa = s;
 				si = i;
 				break;
@@ -157,7 +164,7 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = hl;		/* librte_ipsec finds ESP at l2_len + l3_len: UDP counts as L3 here */
 	tf_note(w, TF_ACT_DECAP, TF_NO_TUNNEL);
-	tf_esp_stage(w, m, si, in, rte_be_to_cpu_32(tf_load32(p + off + 4)), body, ip->type_of_service);
+	tf_esp_stage(w, m, si, in, rte_be_to_cpu_32(tf_load32(p + off + 4)), body, o->tos);
 }
 
 /*
@@ -332,6 +339,15 @@ tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 
 	/* RFC 4301 5.1.2.1: DSCP copied; ECN copied too (RFC 6040 normal mode) */
+	if (sa->af == 6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)ip;
+
+		/* the library set the payload length; no header checksum in IPv6 */
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)p->tos << 20);
+		w->ctr.sa[sa->slot].pkts++;
+		w->ctr.sa[sa->slot].bytes += p->len;
+		return tf_tx(w, sa->out_port, m);
+	}
 	ip->type_of_service = p->tos;
 	if (sa->udp) {
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);

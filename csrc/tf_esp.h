@@ -18,7 +18,7 @@
 #include <rte_mbuf.h>
 
 #define TF_SA_MAX_SEL	8	/* selectors ([[policy]] entries) per SA */
-#define TF_ESP_HDR_MAX	64	/* Ethernet + outer IPv4 + UDP of an outbound SA */
+#define TF_ESP_HDR_MAX	64	/* Ethernet + outer IPv4 + UDP, or IPv6, of an outbound SA */
 #define TF_RWIN_WORDS	128	/* replay bitmap: 4096 + 64 bits, a power of two words */
 
 enum tf_sa_dir { TF_SA_OUT = 0, TF_SA_IN = 1 };
@@ -53,7 +53,9 @@ struct tf_sa {
 	uint16_t hdr_len;		/* outbound template: Ethernet + IPv4 (+ UDP) */
 	uint16_t slot;			/* counter index (w->ctr.sa) */
 	uint32_t spi;			/* network order */
-	uint32_t local, remote;		/* tunnel endpoints, network order */
+	uint32_t local, remote;		/* IPv4 tunnel endpoints, network order */
+	uint8_t af;			/* outer family: 4 or 6 */
+	uint8_t local6[16];		/* IPv6 local endpoint (af 6) */
 	uint32_t win;			/* anti-replay window, 0 = off */
 	uint64_t life_pkts, life_bytes;	/* 0 = no limit; bytes as tf_esp_pkt.len counts them */
 	struct tf_sel sel[TF_SA_MAX_SEL];	/* none: any inner packet */
@@ -115,7 +117,8 @@ struct tf_sa_conf {
 	uint8_t auth_key[64];
 	uint8_t salt[4];
 	uint8_t hdr_len;
-	uint8_t hdr[TF_ESP_HDR_MAX];	/* Ethernet + outer IPv4 (+ UDP), lengths and checksum zero */
+	uint8_t af;			/* outer family of hdr: 4 or 6 */
+	uint8_t hdr[TF_ESP_HDR_MAX];	/* Ethernet + outer IPv4 (+ UDP) or IPv6, lengths and checksum zero */
 };
 
 /* Control path (EAL main lcore, crypto.c). All return 0 or -errno unless noted. */
