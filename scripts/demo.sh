@@ -14,6 +14,13 @@ rm -f build/demo/*.pcap build/demo/summary.json
 # lan: IPv4 UDP from 10.1.0.2 (16 flows, mixed sizes) to 10.2.0.1 -> GRE
 build/bin/tfgen -o build/demo/lan.in.pcap -n "$N" -flows 16 -mix \
 	-src 10.1.0.2 -dst 10.2.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
+# ---- ESP demo (issue 4): lan also carries N packets to 10.4.0.1 -> SA esp-out ----
+build/bin/tfgen -o build/demo/lan-esp.pcap -n "$N" -flows 16 -mix \
+	-src 10.1.0.2 -dst 10.4.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
+mergecap -F pcap -a -w build/demo/lan.both.pcap build/demo/lan.in.pcap build/demo/lan-esp.pcap
+mv build/demo/lan.both.pcap build/demo/lan.in.pcap
+rm build/demo/lan-esp.pcap
+# ---- end ESP demo ----
 # l2: TCP between two hosts of a bridged segment -> VXLAN VNI 100
 build/bin/tfgen -o build/demo/l2.in.pcap -n "$N" -flows 16 -mix -proto tcp \
 	-src 172.16.0.1 -dst 172.16.0.2 -smac 02:00:00:00:aa:01 -dmac 02:00:00:00:bb:01
@@ -23,9 +30,17 @@ cp dataplane/testdata/captures/vxlan.pcap build/demo/wan.in.pcap
 build/bin/tunfwd --conf conf/demo.toml --idle-exit 1s --stats-period 0 \
 	--stats-json build/demo/summary.json
 
-/usr/bin/python3 - "$N" <<'PY'
+# ---- ESP demo: tshark decrypts esp-out's frames with the demo keys ----
+ESP_UAT='uat:esp_sa:"IPv4","192.168.203.1","192.168.202.1","0x00001001","AES-GCM with 16 octet ICV [RFC4106]","0x00112233445566778899aabbccddeeff01020304","NULL",""'
+esp_good=$(tshark -n -r build/demo/wan.out.pcap -o esp.enable_encryption_decode:TRUE \
+	-o esp.enable_authentication_check:TRUE -o "$ESP_UAT" -Y 'esp.icv_good == 1 && ip.dst == 10.4.0.1' \
+	-T fields -e frame.number 2>/dev/null | wc -l)
+# ---- end ESP demo ----
+
+/usr/bin/python3 - "$N" "$esp_good" <<'PY'
 import json, sys
 n = int(sys.argv[1])
+esp_good = int(sys.argv[2])  # ESP demo
 s = json.load(open("build/demo/summary.json"))
 t = {x["name"]: x for x in s["tunnels"]}
 checks = [
@@ -34,6 +49,7 @@ checks = [
     ("5 frames of vxlan.pcap decapsulated", t["vx100"]["decap_packets"] == 5),
     ("5 frames of vxlan.pcap not local", s["drops"]["not_local"] == 5),
     ("mempool full again", s["mempool"]["available"] == s["mempool"]["size"]),
+    ("ESP: tshark decrypts every 10.4.0.1 packet, ICV good", esp_good == n),  # ESP demo
 ]
 bad = [c for c, ok in checks if not ok]
 for c, ok in checks:
@@ -50,6 +66,13 @@ echo "(frame, outer,inner source, outer,inner destination, GRE key, GRE sequence
 echo "First VXLAN frames (frame, outer source, outer destination, UDP source port, VNI):"
 { tshark -n -r build/demo/wan.out.pcap -Y vxlan -T fields -E occurrence=f -e frame.number \
 	-e ip.src -e ip.dst -e udp.srcport -e vxlan.vni 2>/dev/null || true; } | head -3
+# ---- ESP demo ----
+echo "First ESP frames, decrypted by tshark with the demo keys"
+echo "(frame, SPI, sequence, ICV good, outer,inner source, outer,inner destination):"
+{ tshark -n -r build/demo/wan.out.pcap -Y esp -o esp.enable_encryption_decode:TRUE \
+	-o esp.enable_authentication_check:TRUE -o "$ESP_UAT" -T fields -E occurrence=a \
+	-e frame.number -e esp.spi -e esp.sequence -e esp.icv_good -e ip.src -e ip.dst 2>/dev/null || true; } | head -3
+# ---- end ESP demo ----
 echo "Frames decapsulated from vxlan.pcap to port l2:"
 tshark -n -r build/demo/l2.out.pcap 2>/dev/null
 echo
