@@ -70,6 +70,25 @@ FUZZTIME     ?= 60s
 FUZZ_SAN     ?=
 FUZZ_CFLAGS  ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=undefined
 FUZZ_LDFLAGS ?= -fsanitize=address,undefined
+# libFuzzer over the C packet path (issue 7): clang instruments csrc/ for
+# coverage (-fsanitize=fuzzer-no-link) and AddressSanitizer, libFuzzer's loop
+# runs inside the test binary (dataplane/libfuzzer_test.go) with the same
+# gateway and invariants as FuzzPacketPath. Corpus in build/libfuzz/corpus
+# (seeded from the Go fuzz seeds), crashes in dataplane/testdata/libfuzzer/,
+# replayed by every go test run. Installs clang if missing.
+LIBFUZZTIME ?= 60
+LIBFUZZ_RT  ?= $(firstword $(wildcard /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a))
+.PHONY: libfuzz
+libfuzz: deps
+	@command -v clang >/dev/null && [ -n "$(LIBFUZZ_RT)" ] || \
+		{ echo "installing clang and libFuzzer (Debian)"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang libclang-rt-14-dev >/dev/null; }
+	mkdir -p build/libfuzz/corpus
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 CC=clang \
+	CGO_CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address -DTF_LIBFUZZER" \
+	CGO_LDFLAGS="-fsanitize=address $$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a | head -1) -lstdc++" \
+	TF_LIBFUZZER="-max_total_time=$(LIBFUZZTIME) -print_final_stats=1 $(CURDIR)/build/libfuzz/corpus" \
+	$(GO) test ./dataplane -count=1 -run '^TestLibFuzzer$$' -v -timeout 0
+
 .PHONY: fuzz
 fuzz: deps
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,6 +51,9 @@ type SoakResult struct {
 	Dropped      uint64            `json:"dropped"`
 	Drops        map[string]uint64 `json:"drops"`
 	Tunnels      []soakTunnel      `json:"tunnels"`
+	SAs          []soakSA          `json:"sas"`
+	SIDs         []soakSIDCount    `json:"sids"`
+	ICMPErrors   map[string]uint64 `json:"icmp_errors"`
 	Replies      map[string]uint64 `json:"replies"`
 	Mempool      [2]int            `json:"mempool"` // available, size
 	RSSkB        []int             `json:"rss_kb"`  // VmRSS samples, one per sample period
@@ -62,8 +68,22 @@ type SoakResult struct {
 
 type soakTunnel struct {
 	Name      string `json:"name"`
+	Type      string `json:"type"`
 	EncapPkts uint64 `json:"encap_packets"`
 	DecapPkts uint64 `json:"decap_packets"`
+}
+
+type soakSA struct {
+	Name    string `json:"name"`
+	Dir     string `json:"dir"`
+	Packets uint64 `json:"packets"`
+	Errors  uint64 `json:"errors"`
+}
+
+type soakSIDCount struct {
+	SID      string `json:"sid"`
+	Behavior string `json:"behavior"`
+	Pkts     uint64 `json:"packets"`
 }
 
 type soakCheck struct {
@@ -74,17 +94,25 @@ type soakCheck struct {
 // soakSummary is the part of tunfwd's --stats-json the soak reads.
 type soakSummary struct {
 	tunfwdSummary
-	Tunnels []soakTunnel `json:"tunnels"`
-	ARP     uint64       `json:"arp_replies"`
-	ND      uint64       `json:"nd_replies"`
-	Echo    uint64       `json:"echo_replies"`
-	Routed  uint64       `json:"routed"`
+	Tunnels []soakTunnel      `json:"tunnels"`
+	SAs     []soakSA          `json:"sas"`
+	SIDs    []soakSIDCount    `json:"sids"`
+	ICMP    map[string]uint64 `json:"icmp_errors"`
+	ARP     uint64            `json:"arp_replies"`
+	ND      uint64            `json:"nd_replies"`
+	Echo    uint64            `json:"echo_replies"`
+	Routed  uint64            `json:"routed"`
 }
 
 // soakExpectDrops are the reasons the malformed part of the input must hit.
 var soakExpectDrops = []string{"truncated", "bad_ip_checksum", "bad_ip_length", "fragment",
 	"unknown_tunnel", "bad_gre_header", "bad_vxlan_header", "bad_udp_checksum", "no_route",
-	"no_l2_binding", "ttl_expired", "not_local", "mtu_exceeded"}
+	"no_l2_binding", "ttl_expired", "not_local", "mtu_exceeded",
+	"esp_auth_failed", "esp_no_sa", "srh_truncated"}
+
+// soakExpectHandled: malformed SRHs are answered with ICMPv6 errors (rate
+// limited: the rest are dropped), so each reason shows in one or the other.
+var soakExpectHandled = []string{"srh_bad_last_entry", "srh_bad_segments_left", "srv6_segments_left"}
 
 func soak(o options, d time.Duration, stdout, stderr io.Writer) error {
 	dir := filepath.Join(o.out, "soak")
@@ -182,6 +210,7 @@ func (res *SoakResult) fill(s *soakSummary) {
 	res.Dropped = s.Dropped
 	res.Drops = nonzero(s.Drops)
 	res.Tunnels = s.Tunnels
+	res.SAs, res.SIDs, res.ICMPErrors = s.SAs, s.SIDs, nonzero(s.ICMP)
 	res.Replies = map[string]uint64{"arp": s.ARP, "nd": s.ND, "echo": s.Echo, "routed": s.Routed}
 	res.Mempool = [2]int{s.Mempool.Available, s.Mempool.Size}
 	if n := len(res.RSSkB); n > 0 {
@@ -200,10 +229,23 @@ func (res *SoakResult) judge() {
 	add(res.RxPackets > 0 && res.RxPackets == res.TxPackets+res.Dropped,
 		"rx %d = tx %d + dropped %d", res.RxPackets, res.TxPackets, res.Dropped)
 	for _, t := range res.Tunnels {
+		if t.Type == "srv6" { // what comes back arrives at a SID, counted there
+			add(t.EncapPkts > 0, "tunnel %s (srv6) encapsulated %d", t.Name, t.EncapPkts)
+			continue
+		}
 		add(t.EncapPkts > 0 && t.DecapPkts > 0, "tunnel %s used both ways (%d encap, %d decap)", t.Name, t.EncapPkts, t.DecapPkts)
 	}
 	for _, r := range soakExpectDrops {
 		add(res.Drops[r] > 0, "malformed input dropped as %s (%d)", r, res.Drops[r])
+	}
+	for _, r := range soakExpectHandled {
+		add(res.Drops[r]+res.ICMPErrors[r] > 0, "malformed SRH %s: %d ICMPv6 errors, %d dropped", r, res.ICMPErrors[r], res.Drops[r])
+	}
+	for _, a := range res.SAs {
+		add(a.Packets > 0, "SA %s (%s) carried %d packets", a.Name, a.Dir, a.Packets)
+	}
+	for _, d := range res.SIDs {
+		add(d.Pkts > 0, "SID %s (%s) took %d packets", d.SID, d.Behavior, d.Pkts)
 	}
 	for _, r := range []string{"arp", "nd", "echo", "routed"} {
 		add(res.Replies[r] > 0, "%s answered / done (%d)", r, res.Replies[r])
@@ -230,6 +272,9 @@ func (res *SoakResult) markdown() string {
 			v = "**FAIL**"
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", c.What, v)
+	}
+	for k, v := range res.ICMPErrors {
+		fmt.Fprintf(&b, "\nICMPv6 errors sent for %s: %d", k, v)
 	}
 	var rs []string
 	for k := range res.Drops {
@@ -366,8 +411,104 @@ tunnel = "vx4"
 port = "l2"
 vlan = 600
 tunnel = "vx6"
-`, peerAddr, peerMAC, soakPeer6, hostAddr, hostMAC, localAddr, soakLocal6)
+
+[[tunnel]]
+name = "sr6"
+type = "srv6"
+local = %[7]q
+segments = ["fc00:2::1", "fc00:3::d4"]
+nexthop = %[3]q
+
+[[route]]
+prefix = "10.8.0.0/16"
+tunnel = "sr6"
+
+[[sid]]
+sid = %[8]q
+behavior = "end.dx4"
+nexthop = %[4]q
+
+[[sid]]
+sid = "fc00:1::/48"
+behavior = "end"
+
+[[crypto]]
+name = "c0"
+vdev = "crypto_aesni_gcm_soak"
+
+[[sa]]
+name = "esp-out"
+spi = %[9]d
+dir = "out"
+local = %[6]q
+remote = %[1]q
+aead = "aes-128-gcm"
+key = %[10]q
+salt = %[11]q
+
+[[sa]]
+name = "esp-in"
+spi = %[12]d
+dir = "in"
+local = %[6]q
+remote = %[1]q
+aead = "aes-128-gcm"
+key = %[10]q
+salt = %[11]q
+replay_window = 0   # the input repeats: anti-replay off, or every lap after the first is a replay
+
+[[route]]
+prefix = "10.4.0.0/16"
+sa = "esp-out"
+`, peerAddr, peerMAC, soakPeer6, hostAddr, hostMAC, localAddr, soakLocal6, soakSID,
+		soakSPIOut, "0x"+hex.EncodeToString(soakKey), "0x"+hex.EncodeToString(soakSalt), soakSPIIn)
 	return b.String()
+}
+
+const (
+	soakSID    = "fc00:1::4"
+	soakSPIOut = 0x1001
+	soakSPIIn  = 0x2002
+)
+
+var (
+	soakKey  = []byte{0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f}
+	soakSalt = []byte{0xca, 0xfe, 0xba, 0xbe}
+)
+
+// espGCM is an ESP tunnel-mode packet (RFC 4303, AES-GCM of RFC 4106) of
+// the inner IPv4 packet, as the peer sends it to the gateway.
+func espGCM(inner []byte, spi, seq uint32) []byte {
+	blk, _ := aes.NewCipher(soakKey)
+	aead, _ := cipher.NewGCM(blk)
+	pad := (4 - (len(inner)+2)%4) % 4
+	pt := append([]byte(nil), inner...)
+	for i := 1; i <= pad; i++ {
+		pt = append(pt, byte(i)) // RFC 4303 2.4: 1, 2, 3, ...
+	}
+	pt = append(pt, byte(pad), 4) // pad length, next header IPv4
+	hdr := make([]byte, 16)
+	binary.BigEndian.PutUint32(hdr, spi)
+	binary.BigEndian.PutUint32(hdr[4:], seq)
+	binary.BigEndian.PutUint64(hdr[8:], uint64(seq)*7919) // IV
+	nonce := append(append([]byte(nil), soakSalt...), hdr[8:16]...)
+	return aead.Seal(hdr, nonce, pt, hdr[:8])
+}
+
+// srh6 is IPv6 (DA sid) + an SRH of segs (Segments Left sl) + the payload of next header nh.
+func srh6(sid string, segs []string, sl int, nh uint8, payload []byte) []byte {
+	srh := []byte{nh, uint8(2 * len(segs)), 4, uint8(sl), uint8(len(segs) - 1), 0, 0, 0}
+	for _, s := range segs {
+		srh = append(srh, net.ParseIP(s).To16()...)
+	}
+	ip := make([]byte, 40)
+	ip[0] = 0x60
+	binary.BigEndian.PutUint16(ip[4:], uint16(len(srh)+len(payload)))
+	ip[6], ip[7] = 43, 64
+	copy(ip[8:], net.ParseIP(soakPeer6).To16())
+	copy(ip[24:], net.ParseIP(sid).To16())
+	eth := append(append(append([]byte(nil), mustMAC(wanMAC)...), mustMAC(peerMAC)...), 0x86, 0xdd)
+	return append(append(append(eth, ip...), srh...), payload...)
 }
 
 // soakInputs builds the three ports' input: good traffic of every kind and,
@@ -397,6 +538,11 @@ func soakInputs() map[string][][]byte {
 		lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.2.0.1", k), n, k))
 		lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.6.0.1", k), n, k))
 		lan = append(lan, pktgen.FrameOfSize(flow("2001:db8:1::2", "2001:db8:6::1", k), n, k))
+	}
+	for k := 0; k < 16; k++ {
+		n := sizes[k%len(sizes)]
+		lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.8.0.1", k), n, k)) // SRv6 H.Encaps
+		lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.4.0.1", k), n, k)) // ESP out
 	}
 	lan = append(lan, pktgen.FrameOfSize(flow("10.1.0.2", "10.9.0.1", 0), 100, 0)) // no_route
 	ttl1 := flow("10.1.0.2", "10.2.0.1", 1)
@@ -474,6 +620,30 @@ func soakInputs() map[string][][]byte {
 	ei.SetNetworkLayerForChecksum(ec)
 	wan = append(wan, ser(weth6(), ec, ei, &layers.ICMPv6Echo{Identifier: 1, SeqNumber: 1}, gopacket.Payload("soak")))
 
+	// SRv6 to the End.DX4 SID, and through End (to fc00:1::9, then on to the SID)
+	for k := 0; k < 16; k++ {
+		back := pktgen.FrameOfSize(flow("10.8.0.9", "10.1.0.2", k), sizes[k%3], k)[14:]
+		wan = append(wan, srh6(soakSID, []string{soakSID}, 0, 4, back))
+		wan = append(wan, srh6("fc00:1::9", []string{soakSID, "fc00:1::9"}, 1, 4, back))
+	}
+	sr := srh6(soakSID, []string{soakSID}, 0, 4, pktgen.FrameOfSize(flow("10.8.0.9", "10.1.0.2", 0), 100, 0)[14:])
+	wan = append(wan, func() []byte { f := append([]byte(nil), sr...); f[14+40+3] = 1; return f }()) // SL 1 at End.DX4
+	// at the End SID, with a segment left: RFC 8754 4.3.1.1's checks
+	sr2 := srh6("fc00:1::9", []string{soakSID, "fc00:1::9"}, 1, 4, pktgen.FrameOfSize(flow("10.8.0.9", "10.1.0.2", 0), 100, 0)[14:])
+	cutSR := append([]byte(nil), sr2[:14+40+20]...) // the segment list cut short, lengths consistent
+	binary.BigEndian.PutUint16(cutSR[14+4:], 20)
+	wan = append(wan, cutSR)
+	wan = append(wan, func() []byte { f := append([]byte(nil), sr2...); f[14+40+4] = 5; return f }()) // Last Entry past Hdr Ext Len
+	wan = append(wan, func() []byte { f := append([]byte(nil), sr2...); f[14+40+3] = 3; return f }()) // SL > Last Entry + 1
+	// ESP from the peer: good (anti-replay off), tampered, unknown SPI
+	for k := 0; k < 16; k++ {
+		in := pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", k), sizes[k%len(sizes)], k)[14:]
+		wan = append(wan, soakESPFrame(espGCM(in, soakSPIIn, uint32(k+1))))
+	}
+	bad := soakESPFrame(espGCM(pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", 0), 200, 0)[14:], soakSPIIn, 99))
+	bad[len(bad)-1] ^= 1
+	wan = append(wan, bad, soakESPFrame(espGCM(pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", 0), 100, 0)[14:], 0x7777, 1)))
+
 	// the malformed part, from the good decap frames (offsets: outer IPv4 at 14)
 	for i, g := range good[:16] {
 		v6 := binary.BigEndian.Uint16(g[12:]) == 0x86dd
@@ -521,6 +691,18 @@ func soakInputs() map[string][][]byte {
 	wan = append(wan, ser(weth6(), o6(layers.IPProtocolGRE), &layers.GRE{KeyPresent: true, Key: 7, Protocol: layers.EthernetTypeIPv4},
 		gopacket.Payload(ttl)))
 	return map[string][][]byte{"lan": lan, "l2": l2, "wan": wan}
+}
+
+// soakESPFrame puts an ESP packet in the peer's IPv4 frame to the gateway.
+func soakESPFrame(esp []byte) []byte {
+	ip := make([]byte, 20)
+	ip[0], ip[8], ip[9] = 0x45, 64, 50
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(esp)))
+	copy(ip[12:], net.ParseIP(peerAddr).To4())
+	copy(ip[16:], net.ParseIP(localAddr).To4())
+	binary.BigEndian.PutUint16(ip[10:], ^ipSum(ip))
+	eth := append(append(append([]byte(nil), mustMAC(wanMAC)...), mustMAC(peerMAC)...), 0x08, 0x00)
+	return append(append(eth, ip...), esp...)
 }
 
 // soakGREKey re-keys the checksummed GRE frame g (valid checksum, unknown key).

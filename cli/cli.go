@@ -26,6 +26,8 @@ import (
 type Gateway interface {
 	// Counters sums the workers' counters: per port, tunnel and drop reason.
 	Counters() dataplane.Counters
+	// SACounters reports each IPsec SA's packets, bytes, errors and state.
+	SACounters() []dataplane.SACounters
 	// PortInfo describes each port: name, id, side, MAC, driver, link, MTU.
 	PortInfo() []dataplane.PortInfo
 	// Xstats returns a port's extended device statistics.

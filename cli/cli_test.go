@@ -101,7 +101,6 @@ func TestBadCommands(t *testing.T) {
 		{"show port stats lan wan", `show port stats: unexpected "wan"`, "show port stats [all|NAME]"},
 		{"clear port stats", "clear port stats: missing argument", "clear port stats all|NAME"},
 		{"show tunnel nosuch", `show tunnel: no tunnel "nosuch" (tunnels: g1, g2, vx1)`, "show tunnel [NAME]"},
-		{"show sid --json", "show sid: --json is not supported here", "show sid"},
 		{"show drops some", `show drops: "some": want all or nothing`, "show drops [all]"},
 		{"tunnel add", "tunnel add: missing the tunnel name", "tunnel add NAME key=value ..."},
 		{"tunnel add type=gre", "tunnel add: the tunnel name comes first", "tunnel add NAME key=value ..."},
@@ -110,7 +109,7 @@ func TestBadCommands(t *testing.T) {
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.9 keyy=5", `tunnel add: keyy: unknown key (did you mean "key"?)`, "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=10.9.9.9 remote=192.0.2.9", "tunnel add: local: 10.9.9.9 is not an address of any underlay port", "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.77", "tunnel add: remote: no [[nexthop]] with ip 192.0.2.77 (nexthop defaults to remote)", "tunnel add NAME"},
-		{"tunnel add gre3 type=ipip local=192.0.2.1 remote=192.0.2.9", `tunnel add: type: "ipip": want "gre" or "vxlan"`, "tunnel add NAME"},
+		{"tunnel add gre3 type=ipip local=192.0.2.1 remote=192.0.2.9", `tunnel add: type: "ipip": want "gre", "vxlan" or "srv6"`, "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.9 key=8", "tunnel add: key: gre tunnel 192.0.2.1 -> 192.0.2.9 with key 8 already defined in tunnel[1]", "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.9 key=x", "tunnel add: key: want an integer, got a string", "tunnel add NAME"},
 		{"tunnel add gre3 type=gre key=1 key=2", "tunnel add: key given twice", "tunnel add NAME"},
@@ -452,4 +451,47 @@ func TestTomlValue(t *testing.T) {
 	} {
 		require.Equal(t, want, tomlValue(in), "%q", in)
 	}
+}
+
+// show sa lists the configured SAs with the gateway's per-SA counters.
+func TestShowSA(t *testing.T) {
+	cfg, err := conf.Parse([]byte(fixture+`
+[[crypto]]
+name = "c0"
+vdev = "crypto_aesni_gcm0"
+
+[[sa]]
+name = "out1"
+spi = 0x1001
+dir = "out"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+aead = "aes-128-gcm"
+key = "0x00112233445566778899aabbccddeeff"
+salt = "0x01020304"
+esn = true
+
+[[sa]]
+name = "in1"
+spi = 0x2002
+dir = "in"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+cipher = "aes-128-cbc"
+key = "0x00112233445566778899aabbccddeeff"
+auth = "hmac-sha256-128"
+auth_key = "0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+replay_window = 128
+`), "fixture.toml")
+	require.NoError(t, err)
+	s := New(&fake{cfg: cfg, running: true})
+	out := mustRun(t, s, "show sa")
+	require.Regexp(t, `out1\s+0x00001001\s+out\s+192.0.2.1\s+192.0.2.2\s+aes-128-gcm\s+true\s+\d+\s+false\s+10\s+0\s+0\s+active`, out)
+	require.Regexp(t, `in1\s+0x00002002\s+in\s+192.0.2.1\s+192.0.2.2\s+aes-128-cbc\+hmac-sha256-128\s+false\s+128\s+false\s+20\s+`, out)
+	var vs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(mustRun(t, s, "show sa --json")), &vs))
+	require.Len(t, vs, 2)
+	require.EqualValues(t, 0x2002, vs[1]["spi"])
+	require.EqualValues(t, 128, vs[1]["replay_window"])
+	require.Equal(t, "no SAs", strings.TrimSpace(mustRun(t, New(newFake(t)), "show sa")))
 }

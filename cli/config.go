@@ -172,6 +172,9 @@ func (bl *block) prune() {
 		case v == `""`:
 		case bl.header == "[[port]]" && k == "mac" && v == `"00:00:00:00:00:00"`:
 		case bl.header == "[[l2]]" && k == "vlan" && v == "0":
+		case bl.header == "[[sid]]" && k == "vlan" && v == "0":
+		case bl.header == "[[tunnel]]" && typ == `"`+conf.TunnelSRv6+`"` &&
+			(k == "df" || k == "vni" && v == "0" || k == "dst_port" && v == "0" || k == "src_port_range" && v == "[0, 0]"):
 		case bl.header == "[[tunnel]]" && (k == "seq" || k == "checksum") && v == "false":
 		case bl.header == "[[tunnel]]" && typ == `"`+conf.TunnelGRE+`"` &&
 			(k == "vni" && v == "0" || k == "dst_port" && v == "0" || k == "src_port_range" && v == "[0, 0]"):

@@ -131,6 +131,14 @@ func (f *fake) Counters() dataplane.Counters {
 	return c
 }
 
+func (f *fake) SACounters() []dataplane.SACounters {
+	out := []dataplane.SACounters{}
+	for i, s := range f.cfg.SAs {
+		out = append(out, dataplane.SACounters{Name: s.Name, Dir: s.Dir, SPI: s.SPI, Packets: uint64(10 * (i + 1))})
+	}
+	return out
+}
+
 func (f *fake) PortInfo() []dataplane.PortInfo {
 	var out []dataplane.PortInfo
 	for i, p := range f.cfg.Ports {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,11 @@ var (
 	mTunDecapPkts  = desc("tunnel_decap_packets_total", "Inner packets decapsulated from the tunnel.", "tunnel", "type")
 	mTunDecapBytes = desc("tunnel_decap_bytes_total", "Inner bytes decapsulated from the tunnel.", "tunnel", "type")
 
+	mSAPkts    = desc("sa_packets_total", "Inner packets the IPsec SA protected (out) or accepted (in).", "sa", "dir", "spi")
+	mSABytes   = desc("sa_bytes_total", "Inner bytes the IPsec SA protected or accepted.", "sa", "dir", "spi")
+	mSAErrors  = desc("sa_errors_total", "Packets the IPsec SA refused (see drops_total for the reasons).", "sa", "dir", "spi")
+	mSAExpired = desc("sa_expired", "1 once the SA reached a lifetime limit and stopped.", "sa", "dir", "spi")
+
 	mDrops  = desc("drops_total", "Packets dropped, by reason (see tunfwd show drops all).", "reason")
 	mARP    = desc("arp_replies_total", "ARP requests for the gateway's addresses answered.")
 	mND     = desc("nd_replies_total", "Neighbour Solicitations for the gateway's addresses answered.")
@@ -59,6 +65,7 @@ var allDescs = []*prometheus.Desc{
 	mUp, mPortRxPkts, mPortRxBytes, mPortTxPkts, mPortTxBytes, mPortDrops,
 	mDevRxPkts, mDevTxPkts, mDevRxBytes, mDevTxBytes, mDevMissed, mDevRxErr, mDevTxErr, mDevNoMbuf,
 	mTunEncapPkts, mTunEncapBytes, mTunDecapPkts, mTunDecapBytes,
+	mSAPkts, mSABytes, mSAErrors, mSAExpired,
 	mDrops, mARP, mND, mEcho, mRouted, mPolls, mBusyPolls,
 }
 
@@ -100,6 +107,17 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(mTunEncapBytes, t.EncapBytes, t.Name, t.Type)
 		counter(mTunDecapPkts, t.DecapPkts, t.Name, t.Type)
 		counter(mTunDecapBytes, t.DecapBytes, t.Name, t.Type)
+	}
+	for _, s := range c.gw.SACounters() {
+		spi := fmt.Sprintf("0x%08x", s.SPI)
+		counter(mSAPkts, s.Packets, s.Name, s.Dir, spi)
+		counter(mSABytes, s.Bytes, s.Name, s.Dir, spi)
+		counter(mSAErrors, s.Errors, s.Name, s.Dir, spi)
+		exp := 0.0
+		if s.Expired {
+			exp = 1
+		}
+		ch <- prometheus.MustNewConstMetric(mSAExpired, prometheus.GaugeValue, exp, s.Name, s.Dir, spi)
 	}
 	for _, r := range dataplane.DropNames {
 		counter(mDrops, k.Drops[r], r)

@@ -499,22 +499,94 @@ func showSID(x *Call) error {
 	if err := x.nargs(0, 0); err != nil {
 		return err
 	}
+	cfg := x.GW.Config()
+	views := []sidView{}
+	byIdx := x.GW.Counters().SIDs
+	for i, s := range cfg.SIDs {
+		v := sidView{SID: s.SID.String(), Behavior: s.Behavior}
+		switch {
+		case s.Nexthop.IsValid():
+			v.To = "nexthop " + s.Nexthop.String()
+		case s.Port != "" && s.VLAN != 0:
+			v.To = fmt.Sprintf("port %s vlan %d", s.Port, s.VLAN)
+		case s.Port != "":
+			v.To = "port " + s.Port
+		default:
+			v.To = "route lookup"
+		}
+		if i < len(byIdx) {
+			v.Pkts, v.Bytes = byIdx[i].Pkts, byIdx[i].Bytes
+		}
+		views = append(views, v)
+	}
+	if x.JSON {
+		return writeJSON(x.Out, views)
+	}
 	w := table(x.Out)
-	fmt.Fprintln(w, "sid\tbehavior\ttunnel\tdecap pkts")
-	w.Flush()
-	fmt.Fprintln(x.Out, "(no SIDs: SRv6 is not in this release)")
-	return nil
+	fmt.Fprintln(w, "sid\tbehavior\tto\tpackets\tbytes")
+	for _, v := range views {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\n", v.SID, v.Behavior, v.To, v.Pkts, v.Bytes)
+	}
+	if len(views) == 0 {
+		fmt.Fprintln(w, "(no SIDs)")
+	}
+	return w.Flush()
+}
+
+type sidView struct {
+	SID      string `json:"sid"`
+	Behavior string `json:"behavior"`
+	To       string `json:"to"`
+	Pkts     uint64 `json:"packets"`
+	Bytes    uint64 `json:"bytes"`
+}
+
+type saView struct {
+	dataplane.SACounters
+	Local  string `json:"local"`
+	Remote string `json:"remote"`
+	Algo   string `json:"algorithm"`
+	ESN    bool   `json:"esn"`
+	Window int    `json:"replay_window"`
+	UDP    bool   `json:"udp_encap"`
 }
 
 func showSA(x *Call) error {
 	if err := x.nargs(0, 0); err != nil {
 		return err
 	}
+	cfg := x.GW.Config()
+	vs := []saView{}
+	for i, c := range x.GW.SACounters() {
+		v := saView{SACounters: c}
+		if i < len(cfg.SAs) && cfg.SAs[i].Name == c.Name {
+			s := &cfg.SAs[i]
+			v.Local, v.Remote, v.ESN, v.Window, v.UDP = s.Local.String(), s.Remote.String(), s.ESN, s.ReplayWindow, s.UDPEncap
+			v.Algo = s.AEAD
+			if v.Algo == "" {
+				v.Algo = s.Cipher + "+" + s.Auth
+			}
+		}
+		vs = append(vs, v)
+	}
+	if x.JSON {
+		return writeJSON(x.Out, vs)
+	}
+	if len(vs) == 0 {
+		fmt.Fprintln(x.Out, "no SAs")
+		return nil
+	}
 	w := table(x.Out)
-	fmt.Fprintln(w, "spi\tdirection\ttunnel\tcipher\tauth\tpackets\tbytes")
-	w.Flush()
-	fmt.Fprintln(x.Out, "(no SAs: IPsec ESP is not in this release)")
-	return nil
+	fmt.Fprintln(w, "name\tspi\tdir\tlocal\tremote\talgorithm\tesn\twindow\tudp\tpackets\tbytes\terrors\tstate")
+	for _, v := range vs {
+		state := "active"
+		if v.Expired {
+			state = "expired"
+		}
+		fmt.Fprintf(w, "%s\t0x%08x\t%s\t%s\t%s\t%s\t%v\t%d\t%v\t%d\t%d\t%d\t%s\n", v.Name, v.SPI, v.Dir,
+			v.Local, v.Remote, v.Algo, v.ESN, v.Window, v.UDP, v.Packets, v.Bytes, v.Errors, state)
+	}
+	return w.Flush()
 }
 
 type dropView struct {

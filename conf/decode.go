@@ -132,6 +132,8 @@ func (d *decoder) config(raw map[string]toml.Primitive) *Config {
 			cfg.Routes = tables[Route](d, prim, key)
 		case "l2":
 			cfg.L2 = tables[L2Binding](d, prim, key)
+		case "sid":
+			cfg.SIDs = tables[SID](d, prim, key)
 		case "control":
 			d.table(prim, key, &cfg.Control)
 		case "crypto":
@@ -333,6 +335,10 @@ func wantName(t reflect.Type) string {
 		return `an array of prefix strings (["192.0.2.1/24"])`
 	case reflect.TypeFor[MAC]():
 		return `a MAC address string ("02:00:00:00:00:01")`
+	case reflect.TypeFor[SIDPrefix]():
+		return `an IPv6 address or prefix string ("fc00:1::100")`
+	case reflect.TypeFor[[]netip.Addr]():
+		return `an array of IP address strings (["fc00:2::1"])`
 	case reflect.TypeFor[[2]int]():
 		return "an array of two integers"
 	}
@@ -378,6 +384,8 @@ const (
 	DefaultVXLANPort    = 4789
 	DefaultSrcPortFirst = 49152
 	DefaultSrcPortLast  = 65535
+	DefaultICMPRate     = 100
+	DefaultICMPBurst    = 10
 )
 
 // DefaultWorkers is the worker lcore list when none is given.
@@ -416,6 +424,12 @@ func (d *decoder) defaults(c *Config) {
 	if !has("dataplane.burst") {
 		dp.Burst = DefaultBurst
 	}
+	if !has("dataplane.icmp_error_rate") {
+		dp.ICMPErrorRate = DefaultICMPRate
+	}
+	if !has("dataplane.icmp_error_burst") {
+		dp.ICMPErrorBurst = DefaultICMPBurst
+	}
 	for i := range c.Ports {
 		p := &c.Ports[i]
 		k := indexKey("port", i)
@@ -438,8 +452,11 @@ func (d *decoder) defaults(c *Config) {
 		if t.DF == nil {
 			t.DF = ptr(true)
 		}
-		if !has(k + ".nexthop") {
+		if !has(k+".nexthop") && t.Type != TunnelSRv6 { // srv6: required, no remote to default from
 			t.Nexthop = t.Remote
+		}
+		if t.Type == TunnelSRv6 && !has(k+".mode") {
+			t.Mode = SRv6Encaps
 		}
 		if t.Type == TunnelVXLAN {
 			if !has(k + ".dst_port") {

@@ -15,6 +15,7 @@ type Config struct {
 	Tunnels   []Tunnel    `toml:"tunnel"`
 	Routes    []Route     `toml:"route"`
 	L2        []L2Binding `toml:"l2"`
+	SIDs      []SID       `toml:"sid"`
 	Control   Control     `toml:"control"`
 	Crypto    []CryptoDev `toml:"crypto"` // see ipsec.go
 	SAs       []SA        `toml:"sa"`
@@ -48,6 +49,12 @@ type Dataplane struct {
 	TxDesc    int   `toml:"tx_desc"`    // default 1024
 	Burst     int   `toml:"burst"`      // rx burst size, 1..64; default 32
 	IdleUs    int   `toml:"idle_us"`    // sleep this long after an empty poll; 0 = busy poll
+
+	// ICMPv6 errors the gateway originates (SRv6 SIDs), per worker: a token
+	// bucket refilled at ICMPErrorRate per second holding at most
+	// ICMPErrorBurst; burst 0 = never send (drop and count only).
+	ICMPErrorRate  int `toml:"icmp_error_rate"`  // default 100
+	ICMPErrorBurst int `toml:"icmp_error_burst"` // default 10
 }
 
 // Side says which way a port faces.
@@ -79,6 +86,15 @@ type Nexthop struct {
 const (
 	TunnelGRE   = "gre"
 	TunnelVXLAN = "vxlan"
+	TunnelSRv6  = "srv6"
+)
+
+// SRv6 source node behaviours (RFC 8986 section 5), the mode of an srv6 tunnel.
+const (
+	SRv6Encaps      = "encaps"        // H.Encaps: IPv6 + SRH with every segment
+	SRv6EncapsRed   = "encaps.red"    // H.Encaps.Red: the first segment only in the DA
+	SRv6EncapsL2    = "encaps.l2"     // H.Encaps.L2: an Ethernet frame
+	SRv6EncapsL2Red = "encaps.l2.red" // H.Encaps.L2.Red
 )
 
 // Tunnel is one tunnel endpoint pair.
@@ -106,6 +122,41 @@ type Tunnel struct {
 	// enabled (RFC 6935, RFC 6936; the kernel's udp6zerocsumtx / udp6zerocsumrx)
 	UDP6ZeroCsumTx bool `toml:"udp6_zero_csum_tx"`
 	UDP6ZeroCsumRx bool `toml:"udp6_zero_csum_rx"`
+
+	// SRv6 (RFC 8754, RFC 8986): no remote; the packet goes to Segments[0]
+	// first, through Nexthop (required)
+	Segments []netip.Addr `toml:"segments"` // in the order visited, at most MaxSegments
+	Mode     string       `toml:"mode"`     // SRv6Encaps (default), SRv6EncapsRed, SRv6EncapsL2, SRv6EncapsL2Red
+}
+
+// CarriesEthernet reports whether the tunnel takes frames from [[l2]]
+// bindings rather than IP packets from routes.
+func (t *Tunnel) CarriesEthernet() bool {
+	return t.Type == TunnelVXLAN || t.Type == TunnelSRv6 && (t.Mode == SRv6EncapsL2 || t.Mode == SRv6EncapsL2Red)
+}
+
+// SRv6 endpoint behaviours (RFC 8986 section 4), the behavior of a [[sid]].
+const (
+	SIDEnd    = "end"     // next segment, FIB lookup
+	SIDEndX   = "end.x"   // next segment, to Nexthop (an underlay IPv6 neighbour)
+	SIDEndDX4 = "end.dx4" // decapsulate IPv4, to Nexthop (an inner IPv4 neighbour)
+	SIDEndDX6 = "end.dx6" // decapsulate IPv6, to Nexthop (an inner IPv6 neighbour)
+	SIDEndDT4 = "end.dt4" // decapsulate IPv4, route it
+	SIDEndDT6 = "end.dt6" // decapsulate IPv6, route it
+	SIDEndDX2 = "end.dx2" // decapsulate Ethernet, out of Port (VLAN)
+)
+
+// SIDBehaviors lists the behaviours in the order the CLI shows them.
+var SIDBehaviors = []string{SIDEnd, SIDEndX, SIDEndDX4, SIDEndDX6, SIDEndDT4, SIDEndDT6, SIDEndDX2}
+
+// SID is a local SRv6 segment: packets whose IPv6 destination it matches
+// (longest prefix first, RFC 8986 section 3.3) get its behaviour.
+type SID struct {
+	SID      SIDPrefix  `toml:"sid"`      // "fc00:1::100" (a /128) or a prefix "fc00:1::/64"
+	Behavior string     `toml:"behavior"` // one of SIDBehaviors
+	Nexthop  netip.Addr `toml:"nexthop"`  // end.x, end.dx4, end.dx6: a [[nexthop]]
+	Port     string     `toml:"port"`     // end.dx2: the inner port frames leave by
+	VLAN     int        `toml:"vlan"`     // end.dx2: tag them with this VLAN; 0 = untagged
 }
 
 // Route sends an inner prefix into a tunnel or to an inner next hop.

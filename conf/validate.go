@@ -23,6 +23,8 @@ const (
 	MaxMTU       = 9600
 	MaxVNI       = 1<<24 - 1
 	MaxVLAN      = 4094
+	MaxSegments  = 11  // an SRv6 template of 14 + 40 + 8 + 16n bytes fits TF_HDR_MAX (240)
+	MaxSIDs      = 256 // TF_MAX_SIDS
 )
 
 var (
@@ -97,6 +99,7 @@ func (ch *checker) config(c *Config) {
 	ch.tunnels(c)
 	ch.routes(c)
 	ch.l2(c)
+	ch.sids(c)
 	ch.control(&c.Control)
 	ch.ipsec(c)
 }
@@ -198,6 +201,12 @@ func (ch *checker) dataplane(c *Config) {
 	}
 	if dp.IdleUs < 0 {
 		ch.errorf("dataplane.idle_us", "%d must not be negative", dp.IdleUs)
+	}
+	if dp.ICMPErrorRate < 0 {
+		ch.errorf("dataplane.icmp_error_rate", "%d must not be negative", dp.ICMPErrorRate)
+	}
+	if dp.ICMPErrorBurst < 0 {
+		ch.errorf("dataplane.icmp_error_burst", "%d must not be negative", dp.ICMPErrorBurst)
 	}
 }
 
@@ -366,12 +375,24 @@ func (ch *checker) tunnels(c *Config) {
 		k := indexKey("tunnel", i)
 		ch.checkName(k, t.Name, "tunnel", names)
 
-		addrsOK := ch.tunnelAddrs(c, k, t)
+		var addrsOK bool
+		if t.Type == TunnelSRv6 {
+			ch.srv6Tunnel(c, k, t)
+		} else {
+			addrsOK = ch.tunnelAddrs(c, k, t)
+			if len(t.Segments) > 0 {
+				ch.errorf(k+".segments", "segments are for srv6 tunnels, not %s", t.Type)
+			}
+			if t.Mode != "" {
+				ch.errorf(k+".mode", "mode is for srv6 tunnels, not %s", t.Type)
+			}
+		}
 
 		if t.TTL < 1 || t.TTL > 255 {
 			ch.errorf(k+".ttl", "%d out of range 1..255", t.TTL)
 		}
-		if t.Local.Is6() && ch.has(k+".df") {
+		// written in the file; a config built in code (Validate) has the default true
+		if t.Local.Is6() && (ch.defined != nil && ch.has(k+".df") || ch.defined == nil && t.DF != nil && !*t.DF) {
 			ch.errorf(k+".df", "df is for an IPv4 underlay: IPv6 routers never fragment")
 		}
 		if !t.DSCP.Copy && t.DSCP.Value > 63 {
@@ -441,10 +462,11 @@ func (ch *checker) tunnels(c *Config) {
 					vxlans[vk] = k
 				}
 			}
+		case TunnelSRv6:
 		case "":
-			ch.errorf(k+".type", "type is required: %q or %q", TunnelGRE, TunnelVXLAN)
+			ch.errorf(k+".type", "type is required: %q, %q or %q", TunnelGRE, TunnelVXLAN, TunnelSRv6)
 		default:
-			ch.errorf(k+".type", "%q: want %q or %q", t.Type, TunnelGRE, TunnelVXLAN)
+			ch.errorf(k+".type", "%q: want %q, %q or %q", t.Type, TunnelGRE, TunnelVXLAN, TunnelSRv6)
 		}
 	}
 }
@@ -537,8 +559,8 @@ func (ch *checker) routes(c *Config) {
 			switch _, t := c.Tunnel(r.Tunnel); {
 			case t == nil:
 				ch.errorf(k+".tunnel", "no [[tunnel]] named %q", r.Tunnel)
-			case t.Type == TunnelVXLAN:
-				ch.errorf(k+".tunnel", "tunnel %q is vxlan, which carries Ethernet frames: bind it to an inner port with [[l2]] instead of a route", r.Tunnel)
+			case t.CarriesEthernet():
+				ch.errorf(k+".tunnel", "tunnel %q is %s, which carries Ethernet frames: bind it to an inner port with [[l2]] instead of a route", r.Tunnel, tunnelKind(t))
 			}
 		default:
 			vk := k + ".via"
@@ -593,14 +615,182 @@ func (ch *checker) l2(c *Config) {
 			ch.errorf(k+".tunnel", "tunnel is required")
 		case t == nil:
 			ch.errorf(k+".tunnel", "no [[tunnel]] named %q", b.Tunnel)
-		case t.Type != TunnelVXLAN:
-			ch.errorf(k+".tunnel", "tunnel %q is %s, which carries IP packets: route into it with [[route]]; [[l2]] takes a vxlan tunnel", b.Tunnel, t.Type)
+		case !t.CarriesEthernet():
+			ch.errorf(k+".tunnel", "tunnel %q is %s, which carries IP packets: route into it with [[route]]; [[l2]] takes a vxlan tunnel or an srv6 one of mode %q", b.Tunnel, tunnelKind(t), SRv6EncapsL2)
 		default:
 			if prev, ok := tunnels[b.Tunnel]; ok {
 				ch.errorf(k+".tunnel", "tunnel %q already bound in %s", b.Tunnel, ch.ref(prev))
 			} else {
 				tunnels[b.Tunnel] = k
 			}
+		}
+	}
+}
+
+// tunnelKind names a tunnel's type in messages, with the mode for srv6.
+func tunnelKind(t *Tunnel) string {
+	if t.Type == TunnelSRv6 {
+		return t.Type + " mode " + t.Mode
+	}
+	return t.Type
+}
+
+// srv6Tunnel checks an srv6 tunnel: an IPv6 local address, the segment
+// list, the mode and a next hop on an underlay port; no GRE or VXLAN keys.
+func (ch *checker) srv6Tunnel(c *Config, k string, t *Tunnel) {
+	lk, sk := k+".local", k+".segments"
+	switch {
+	case !t.Local.IsValid():
+		ch.errorf(lk, "local is required: the gateway's own underlay IPv6 address, the source of the packets")
+	case !t.Local.Is6() || t.Local.Is4In6():
+		ch.errorf(lk, "%s: an srv6 tunnel needs an IPv6 local address", t.Local)
+	case ch.checkUnicast(lk, t.Local):
+		switch p := c.portOfAddr(t.Local); {
+		case p == nil:
+			ch.errorf(lk, "%s is not an address of any underlay port: add it to an underlay port's addresses", t.Local)
+		case p.Side != SideUnderlay:
+			ch.errorf(lk, "%s is an address of port %q, which is not an underlay port", t.Local, p.Name)
+		}
+	}
+	if t.Remote.IsValid() {
+		ch.errorf(k+".remote", "an srv6 tunnel has no remote: the packets go to segments[0] first")
+	}
+	switch {
+	case len(t.Segments) == 0:
+		ch.errorf(sk, "segments are required: the SIDs to visit, in order, e.g. [\"fc00:2::1\"]")
+	case len(t.Segments) > MaxSegments:
+		ch.errorf(sk, "%d segments, at most %d", len(t.Segments), MaxSegments)
+	}
+	for j, a := range t.Segments {
+		ek := indexKey(sk, j)
+		switch {
+		case !a.Is6() || a.Is4In6():
+			ch.errorAt(sk, ek, "segments[%d] = %s: a segment is an IPv6 address", j, a)
+		case a.Zone() != "" || a.IsUnspecified() || a.IsLoopback() || a.IsMulticast():
+			ch.errorAt(sk, ek, "segments[%d] = %s is not a unicast address", j, a)
+		}
+	}
+	switch t.Mode {
+	case SRv6Encaps, SRv6EncapsRed, SRv6EncapsL2, SRv6EncapsL2Red:
+	default:
+		ch.errorf(k+".mode", "%q: want %q, %q, %q or %q", t.Mode, SRv6Encaps, SRv6EncapsRed, SRv6EncapsL2, SRv6EncapsL2Red)
+	}
+	for _, o := range []struct {
+		key string
+		set bool
+	}{{"key", t.Key != nil}, {"seq", t.Seq}, {"checksum", t.Checksum}, {"vni", t.VNI != 0 || ch.defined != nil && ch.has(k+".vni")},
+		{"dst_port", t.DstPort != 0}, {"src_port_range", t.SrcPortRange != [2]int{}},
+		{"udp6_zero_csum_tx", t.UDP6ZeroCsumTx}, {"udp6_zero_csum_rx", t.UDP6ZeroCsumRx}} {
+		if o.set {
+			ch.errorf(k+"."+o.key, "%s is not an srv6 tunnel key", o.key)
+		}
+	}
+	nk := k + ".nexthop"
+	switch _, nh := c.NexthopByIP(t.Nexthop); {
+	case !t.Nexthop.IsValid():
+		ch.errorf(nk, "nexthop is required for an srv6 tunnel: the underlay IPv6 neighbour towards segments[0]")
+	case !t.Nexthop.Is6():
+		ch.errorf(nk, "nexthop %s: an srv6 tunnel needs an IPv6 next hop", t.Nexthop)
+	case nh == nil:
+		ch.errorf(nk, "no [[nexthop]] with ip %s: add one with its MAC and underlay port", t.Nexthop)
+	default:
+		if _, p := c.Port(nh.Port); p != nil && p.Side != SideUnderlay {
+			ch.errorf(nk, "next hop %s is behind port %q, which is not an underlay port", t.Nexthop, nh.Port)
+		}
+	}
+}
+
+// sids checks the local SID table: IPv6 prefixes without host bits, each
+// once, none covering a port address (those are the gateway's own: ND,
+// echo, tunnel endpoints); the keys each behaviour needs and only those.
+func (ch *checker) sids(c *Config) {
+	if len(c.SIDs) > MaxSIDs {
+		ch.errorf("sid", "%d SIDs, at most %d", len(c.SIDs), MaxSIDs)
+	}
+	seen := map[netip.Prefix]string{}
+	for i := range c.SIDs {
+		s := &c.SIDs[i]
+		k := indexKey("sid", i)
+		sk := k + ".sid"
+		p := s.SID.Prefix
+		switch {
+		case !p.IsValid():
+			ch.errorf(sk, "sid is required: an IPv6 address (\"fc00:1::100\") or prefix (\"fc00:1::/64\")")
+		case !p.Addr().Is6() || p.Addr().Is4In6():
+			ch.errorf(sk, "%s: a SID is IPv6", s.SID)
+		case p.Bits() == 0:
+			ch.errorf(sk, "%s: a SID prefix needs a length of 1..128", s.SID)
+		case p != p.Masked():
+			ch.errorf(sk, "%s has bits set past its length: write %s", s.SID, p.Masked())
+		case p.Addr().IsMulticast() || p.Addr().IsLoopback() || p.Addr().Zone() != "":
+			ch.errorf(sk, "%s is not a unicast address", s.SID)
+		default:
+			if prev, ok := seen[p]; ok {
+				ch.errorf(sk, "SID %s already defined in %s", s.SID, ch.ref(prev))
+				break
+			}
+			seen[p] = k
+			for _, port := range c.Ports {
+				for _, a := range port.Addresses {
+					if p.Contains(a.Addr()) {
+						ch.errorf(sk, "SID %s covers %s, an address of port %q: a SID must not take the gateway's own addresses", s.SID, a.Addr(), port.Name)
+					}
+				}
+			}
+		}
+
+		var wantNH, wantPort bool
+		nhFamily, nhSide := 6, SideInner
+		switch s.Behavior {
+		case SIDEnd, SIDEndDT4, SIDEndDT6:
+		case SIDEndX:
+			wantNH, nhSide = true, SideUnderlay
+		case SIDEndDX4:
+			wantNH, nhFamily = true, 4
+		case SIDEndDX6:
+			wantNH = true
+		case SIDEndDX2:
+			wantPort = true
+		case "":
+			ch.errorf(k+".behavior", "behavior is required: one of %s", strings.Join(SIDBehaviors, ", "))
+		default:
+			ch.errorf(k+".behavior", "%q: want one of %s", s.Behavior, strings.Join(SIDBehaviors, ", "))
+		}
+		nk := k + ".nexthop"
+		switch _, nh := c.NexthopByIP(s.Nexthop); {
+		case !wantNH:
+			if s.Nexthop.IsValid() {
+				ch.errorf(nk, "nexthop is for end.x, end.dx4 and end.dx6, not %s", s.Behavior)
+			}
+		case !s.Nexthop.IsValid():
+			ch.errorf(ch.at(nk, k+".behavior"), "%s needs a nexthop: the IPv%d neighbour (a [[nexthop]] behind an %s port) packets go to", s.Behavior, nhFamily, nhSide)
+		case s.Nexthop.Is4() != (nhFamily == 4):
+			ch.errorf(nk, "nexthop %s: %s forwards IPv%d, it needs an IPv%d next hop", s.Nexthop, s.Behavior, nhFamily, nhFamily)
+		case nh == nil:
+			ch.errorf(nk, "no [[nexthop]] with ip %s", s.Nexthop)
+		default:
+			if _, pt := c.Port(nh.Port); pt != nil && pt.Side != nhSide {
+				ch.errorf(nk, "next hop %s is behind port %q, which is not an %s port: %s sends to the %s side", s.Nexthop, nh.Port, nhSide, s.Behavior, nhSide)
+			}
+		}
+		pk := k + ".port"
+		switch _, pt := c.Port(s.Port); {
+		case !wantPort:
+			if s.Port != "" {
+				ch.errorf(pk, "port is for end.dx2, not %s", s.Behavior)
+			}
+			if s.VLAN != 0 {
+				ch.errorf(k+".vlan", "vlan is for end.dx2, not %s", s.Behavior)
+			}
+		case s.Port == "":
+			ch.errorf(ch.at(pk, k+".behavior"), "end.dx2 needs a port: the inner port the decapsulated frames leave by")
+		case pt == nil:
+			ch.errorf(pk, "no [[port]] named %q", s.Port)
+		case pt.Side != SideInner:
+			ch.errorf(pk, "port %q is not an inner port", s.Port)
+		}
+		if wantPort && (s.VLAN < 0 || s.VLAN > MaxVLAN) {
+			ch.errorf(k+".vlan", "%d out of range 0..%d (0: untagged)", s.VLAN, MaxVLAN)
 		}
 	}
 }

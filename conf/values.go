@@ -3,8 +3,43 @@ package conf
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
+	"strings"
 )
+
+// SIDPrefix is an SRv6 SID or SID prefix: an address means its /128.
+type SIDPrefix struct{ netip.Prefix }
+
+// UnmarshalText accepts "fc00:1::100" or "fc00:1::/48".
+func (p *SIDPrefix) UnmarshalText(text []byte) error {
+	s := string(text)
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return fmt.Errorf("bad SID %q: want an IPv6 address or prefix", s)
+		}
+		p.Prefix = netip.PrefixFrom(a, a.BitLen())
+		return nil
+	}
+	pf, err := netip.ParsePrefix(s)
+	if err != nil {
+		return fmt.Errorf("bad SID %q: want an IPv6 address or prefix", s)
+	}
+	p.Prefix = pf
+	return nil
+}
+
+// MarshalText writes a full-length SID as its address.
+func (p SIDPrefix) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// String is the address for a /128, else the prefix.
+func (p SIDPrefix) String() string {
+	if p.IsValid() && p.Bits() == p.Addr().BitLen() {
+		return p.Addr().String()
+	}
+	return p.Prefix.String()
+}
 
 const hexDigits = "0123456789abcdef"
 

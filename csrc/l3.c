@@ -24,6 +24,17 @@ static void
 tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	      struct rte_mbuf *m, uint16_t ethertype, int outer_tos)
 {
+	tf_l3_forward_via(w, t, in, m, ethertype, outer_tos, -1);
+}
+
+/*
+ * tf_l3_forward_via is tf_l3_forward with the route lookup replaced by next
+ * hop nh when nh >= 0 (SRv6 End.DX4 / End.DX6 cross-connects).
+ */
+static void
+tf_l3_forward_via(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		  struct rte_mbuf *m, uint16_t ethertype, int outer_tos, int nh_idx)
+{
 	uint32_t avail = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
 	uint32_t frame_l3 = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	void *l3 = rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN);
@@ -55,7 +66,7 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			memcpy(&ip->time_to_live, &new, 2);
 			ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old, new);
 		}
-		if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &idx) != 0)
+		if (nh_idx < 0 && rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &idx) != 0)
 			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
 	} else {
 		struct rte_ipv6_hdr *ip6 = l3;
@@ -74,18 +85,21 @@ tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (outer_tos >= 0 && tf_ecn_decap(ip6, ethertype, (uint8_t)outer_tos) != 0)
 			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
 		ip6->hop_limits--;
-		if (t->lpm6 == NULL || rte_lpm6_lookup(t->lpm6, ip6->dst_addr, &idx) != 0)
+		if (nh_idx < 0 && (t->lpm6 == NULL || rte_lpm6_lookup(t->lpm6, ip6->dst_addr, &idx) != 0))
 			return tf_drop(w, in, m, TF_DROP_NO_ROUTE);
 	}
 
-	rt = &t->routes[idx];
-	if (rt->kind == TF_RT_TUNNEL)
-		return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
-	if (rt->kind == TF_RT_ESP)
-		return tf_esp_encap(w, t, rt->idx, in, m, ethertype);
+	if (nh_idx < 0) {
+		rt = &t->routes[idx];
+		if (rt->kind == TF_RT_TUNNEL)
+			return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
+		if (rt->kind == TF_RT_ESP)
+			return tf_esp_encap(w, t, rt->idx, in, m, ethertype);
+		nh_idx = rt->idx;
+	}
 
 	{
-		const struct tf_nexthop *nh = &t->nexthops[rt->idx];
+		const struct tf_nexthop *nh = &t->nexthops[nh_idx];
 
 		if (unlikely(l3_len > t->port[nh->port].mtu))
 			return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
@@ -108,6 +122,8 @@ tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	switch (tun->type) {
 	case TF_TUN_GRE:
 		return tf_gre_encap(w, tun, in, m, ethertype);
+	case TF_TUN_SRV6:
+		return tf_srv6_encap(w, tun, in, m, ethertype);
 	default:	/* the table builder routes only into L3 tunnels */
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	}
@@ -120,6 +136,8 @@ tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in, struc
 	switch (tun->type) {
 	case TF_TUN_VXLAN:
 		return tf_vxlan_encap(w, tun, in, m);
+	case TF_TUN_SRV6:
+		return tf_srv6_encap_l2(w, tun, in, m);
 	default:	/* the table builder binds only L2 tunnels */
 		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 	}

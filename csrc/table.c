@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -45,6 +46,44 @@ tf_table_alloc(uint16_t nb_tunnels, uint16_t nb_routes, uint16_t nb_nexthops)
 			t->port[i].l2_vlan[v] = TF_NO_TUNNEL;
 	}
 	return t;
+}
+
+int
+tf_table_alloc_sids(struct tf_table *t, uint16_t n)
+{
+	t->sids = rte_zmalloc("tf_sids", sizeof(*t->sids) * (n + 1u), 0);
+	if (t->sids == NULL)
+		return -ENOMEM;
+	t->nb_sids = n;
+	return 0;
+}
+
+/* tf_sids_build makes the SID LPM (longest prefix, RFC 8986 section 3.3); 0 or -errno. */
+static int
+tf_sids_build(struct tf_table *t, uint32_t gen)
+{
+	char name[RTE_LPM6_NAMESIZE];
+	struct rte_lpm6_config c = {
+		.max_rules = RTE_MAX(16u, t->nb_sids),
+		.number_tbl8s = RTE_MAX(256u, 13u * t->nb_sids),	/* 13 groups past /24 for a /128 */
+	};
+	uint32_t i;
+	int ret;
+
+	if (t->icmp_rate != 0)
+		t->icmp_cost = rte_get_tsc_hz() / t->icmp_rate;
+	if (t->nb_sids == 0)
+		return 0;
+	snprintf(name, sizeof(name), "tf_sid6_%u", gen);
+	t->sid6 = rte_lpm6_create(name, SOCKET_ID_ANY, &c);
+	if (t->sid6 == NULL)
+		return -rte_errno;
+	for (i = 0; i < t->nb_sids; i++) {
+		ret = rte_lpm6_add(t->sid6, t->sids[i].addr, t->sids[i].depth, i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 /* tf_route_add adds route i to its LPM; 0 or -errno. */
@@ -121,6 +160,8 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 	if (t->decap6 == NULL)
 		return -rte_errno;
 	for (i = 0; i < t->nb_tunnels; i++) {
+		if (t->tunnels[i].type == TF_TUN_SRV6)
+			continue;	/* decapsulated by SID, not by key */
 		if (t->tunnels[i].af == 6)
 			ret = rte_hash_add_key_data(t->decap6, &t->keys6[i], (void *)(uintptr_t)i);
 		else
@@ -145,7 +186,7 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 			if (ret < 0)
 				return ret;
 		}
-	return 0;
+	return tf_sids_build(t, gen);
 }
 
 void
@@ -157,6 +198,8 @@ tf_table_free(struct tf_table *t)
 	rte_hash_free(t->decap6);
 	rte_lpm_free(t->lpm4);
 	rte_lpm6_free(t->lpm6);
+	rte_lpm6_free(t->sid6);
+	rte_free(t->sids);
 	rte_free(t->tunnels);
 	rte_free(t->keys);
 	rte_free(t->keys6);

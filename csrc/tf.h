@@ -30,7 +30,8 @@
 #define TF_MAX_UDP	8	/* UDP ports that carry a tunnel protocol */
 #define TF_BURST_MAX	64
 #define TF_TXBUF	64
-#define TF_HDR_MAX	96	/* bytes of an encap template */
+#define TF_HDR_MAX	240	/* bytes of an encap template (SRv6: up to 11 segments) */
+#define TF_MAX_SIDS	256	/* local SRv6 SIDs */
 #define TF_NO_TUNNEL	0xffff
 #define TF_NO_PORT	0xffff	/* l2_port of a VXLAN tunnel no [[l2]] binds */
 #define TF_MAX_SAS	256
@@ -77,7 +78,13 @@
 	X(ESP_SEQ_OVERFLOW,  "esp_seq_overflow",  "outbound SA sequence number space exhausted") \
 	X(ESP_SA_EXPIRED,    "esp_sa_expired",    "SA past its packet or byte lifetime") \
 	X(ESP_UDP_NON_ESP,   "esp_udp_non_esp",   "UDP 4500 payload that is IKE (non-ESP marker) or a NAT keepalive") \
-	X(ESP_CRYPTO,        "esp_crypto_error",  "crypto op allocation, enqueue or device error")
+	X(ESP_CRYPTO,        "esp_crypto_error",  "crypto op allocation, enqueue or device error") \
+	X(SRH_TRUNCATED,     "srh_truncated",     "SRH (its segment list) runs past the packet") \
+	X(SRH_LAST_ENTRY,    "srh_bad_last_entry", "SRH Last Entry beyond Hdr Ext Len (RFC 8754 4.3.1.1)") \
+	X(SRH_SEGMENTS_LEFT, "srh_bad_segments_left", "SRH Segments Left greater than Last Entry + 1 (RFC 8754 4.3.1.1)") \
+	X(SRV6_SL_NOT_ZERO,  "srv6_segments_left", "Segments Left not 0 at a SID that ends the path (RFC 8986 4.4-4.9)") \
+	X(SRV6_UPPER_LAYER,  "srv6_bad_upper_layer", "upper-layer header the SID does not accept (RFC 8986 4.1.1)") \
+	X(SRV6_HOP_LIMIT,    "srv6_hop_limit",    "hop limit exhausted at an End or End.X SID (RFC 8986 4.1)")
 
 #define TF_DROP_ENUM(e, name, help) TF_DROP_##e,
 enum tf_drop { TF_DROP_LIST(TF_DROP_ENUM) TF_DROP_MAX };
@@ -88,7 +95,7 @@ const char *tf_drop_name(unsigned int reason);
 const char *tf_drop_help(unsigned int reason);
 
 enum tf_side { TF_SIDE_INNER = 0, TF_SIDE_UNDERLAY = 1 };
-enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3 };
+enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3, TF_TUN_SRV6 = 4 };
 
 #define TF_TUN_F_SEQ		0x01	/* GRE: send sequence numbers (RFC 2890) */
 #define TF_TUN_F_CSUM		0x02	/* GRE: send the checksum (RFC 2784) */
@@ -114,7 +121,7 @@ struct tf_tunnel {
 	uint16_t l2_vlan;	/* L2 tunnels: VLAN to tag them with, 0 = none */
 	uint16_t sport_min;	/* UDP source port range: min .. min+span-1 */
 	uint16_t sport_span;
-	uint16_t l4_off;	/* offset of GRE / UDP in hdr[] */
+	uint16_t l4_off;	/* offset of GRE / UDP in hdr[]; SRv6: of the Next Header byte to patch */
 	uint16_t mtu;		/* output port MTU: the largest outer IP packet */
 	/*
 	 * One's complement sum of the template's outer IPv4 header words (host
@@ -179,6 +186,22 @@ struct tf_port {
 	uint16_t l2_vlan[4096];	/* tunnel index per VLAN id, TF_NO_TUNNEL if none */
 };
 
+/* SRv6 endpoint behaviours (RFC 8986 section 4). */
+enum tf_sid_behavior {
+	TF_SID_END = 1, TF_SID_END_X, TF_SID_END_DX4, TF_SID_END_DX6,
+	TF_SID_END_DT4, TF_SID_END_DT6, TF_SID_END_DX2,
+};
+
+/* tf_sid: one local SID, matched longest-prefix on the IPv6 destination. */
+struct tf_sid {
+	uint8_t behavior;	/* enum tf_sid_behavior */
+	uint8_t depth;		/* prefix length, 128 for a full SID */
+	uint16_t nexthop;	/* End.X, End.DX4, End.DX6: index into nexthops */
+	uint16_t port;		/* End.DX2: output port */
+	uint16_t vlan;		/* End.DX2: VLAN to tag with, 0 = none */
+	uint8_t addr[16];
+};
+
 struct tf_udp_proto {
 	uint16_t port;		/* host order */
 	uint8_t type;		/* enum tf_tun_type */
@@ -208,11 +231,19 @@ struct tf_table {
 	struct rte_lpm *lpm4;		/* IPv4 routes -> route index */
 	struct rte_lpm6 *lpm6;		/* IPv6 routes -> route index */
 	struct tf_esp *esp;		/* SAs: owned by the gateway, not the table; NULL if none */
+	uint16_t nb_sids;
+	struct tf_sid *sids;		/* [nb_sids], tf_table_alloc_sids */
+	struct rte_lpm6 *sid6;		/* SID prefix -> sid index (NULL without SIDs) */
+	uint32_t icmp_rate;		/* ICMPv6 errors per second per worker (refill) */
+	uint32_t icmp_burst;		/* and at most this many at once; 0 = never sent */
+	uint64_t icmp_cost;		/* TSC cycles per token, 0 = no refill (tf_table_build) */
 };
 
 /* tf_table_alloc returns a zeroed table with its arrays, or NULL. */
 struct tf_table *tf_table_alloc(uint16_t nb_tunnels, uint16_t nb_routes,
 				uint16_t nb_nexthops);
+/* tf_table_alloc_sids gives t a zeroed SID array of n; 0 or -ENOMEM. */
+int tf_table_alloc_sids(struct tf_table *t, uint16_t n);
 /* tf_table_build makes the lookup structures from the arrays; 0 or -errno. */
 int tf_table_build(struct tf_table *t, uint32_t gen);
 void tf_table_free(struct tf_table *t);
@@ -234,10 +265,16 @@ struct tf_sa_ctr {
 	uint64_t errors;	/* packets of this SA dropped, any reason */
 };
 
+struct tf_sid_ctr {
+	uint64_t pkts, bytes;	/* packets a SID processed, bytes as received */
+};
+
 struct tf_counters {
 	uint64_t polls, busy_polls;
 	uint64_t arp_replies, nd_replies, echo_replies, routed;
 	uint64_t drop[TF_DROP_MAX];
+	uint64_t icmp_err[TF_DROP_MAX];	/* ICMPv6 errors sent instead of a drop, by its reason */
+	struct tf_sid_ctr sid[TF_MAX_SIDS];	/* by index in the table's SID array */
 	struct tf_port_ctr port[TF_MAX_PORTS];
 	struct tf_tun_ctr tun[TF_MAX_TUNNELS];
 	struct tf_sa_ctr sa[TF_MAX_SAS];
@@ -323,6 +360,10 @@ struct tf_worker {
 	uint32_t lc_gen;		/* table generation the entry belongs to, 0 = empty */
 	uint16_t lc_idx;
 	uint64_t lc_lo, lc_hi;		/* the key as tf_key_lo / tf_key_hi build it */
+	/* ICMPv6 error token bucket (tf_icmp6_allow) */
+	uint32_t icmp_init;		/* 0: not filled yet */
+	uint32_t icmp_credit;		/* errors that may be sent now */
+	uint64_t icmp_tsc;		/* TSC of the last refill */
 	struct tf_tap tap;
 	struct tf_esp_stage esp;	/* ESP packets of the burst in hand */
 	struct tf_counters ctr __rte_cache_aligned;

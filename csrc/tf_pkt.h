@@ -613,6 +613,15 @@ static inline void tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun,
 			       struct rte_mbuf *m);
 static void tf_l3_forward(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			  struct rte_mbuf *m, uint16_t ethertype, int outer_tos);
+static void tf_l3_forward_via(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+			      struct rte_mbuf *m, uint16_t ethertype, int outer_tos, int nh_idx);
+static void tf_srv6_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			  struct rte_mbuf *m, uint16_t ethertype);
+static void tf_srv6_encap_l2(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			     struct rte_mbuf *m);
+/* tf_srv6_input: -1 when the IPv6 destination is no local SID (m untouched), else 0 (m consumed). */
+static int tf_srv6_input(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+			 struct rte_mbuf *m);
 static void tf_local4(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		      struct rte_mbuf *m, uint32_t ip_hl);
 static void tf_local6(struct tf_worker *w, const struct tf_table *t, uint16_t in,

@@ -36,4 +36,24 @@ struct tf_vxlan_hdr {
 	rte_be32_t vni_rsvd;	/* VNI << 8, low byte reserved */
 } __rte_packed;
 
+/*
+ * IPv6 Segment Routing Header (RFC 8754 section 2), a routing header of
+ * type 4: the segment list follows, Segment List[0] being the last segment,
+ * then optional TLVs up to (hdr_ext_len + 1) * 8 bytes.
+ */
+#define TF_SRH_TYPE		4
+#define TF_SRH_SL_OFF		3	/* byte offset of Segments Left, for ICMPv6 pointers */
+#define TF_IPPROTO_ETHERNET	143	/* Ethernet in IPv6 (RFC 8986 section 10.1) */
+
+struct tf_srh {
+	uint8_t next_hdr;	/* header after the SRH */
+	uint8_t hdr_ext_len;	/* in 8-byte units, not counting the first 8 */
+	uint8_t type;		/* TF_SRH_TYPE */
+	uint8_t segments_left;	/* index of the next segment, counting down */
+	uint8_t last_entry;	/* index of the last element of the segment list */
+	uint8_t flags;		/* none defined; ignored on receipt */
+	rte_be16_t tag;		/* ignored on receipt */
+	uint8_t segments[];	/* 16 bytes each */
+} __rte_packed;
+
 #endif /* TF_WIRE_H */

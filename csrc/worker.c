@@ -215,6 +215,9 @@ tf_rx_ip6(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6))
 		return tf_drop(w, in, m, TF_DROP_BAD_IP_HEADER);
+	/* SIDs first: their routing header has segments left, which tf_ip6_parse refuses */
+	if (t->nb_sids != 0 && tf_srv6_input(w, t, in, m) == 0)
+		return;
 	if (!tf_is_local6(t, ip6->dst_addr) && !tf_is_our_snma(t, ip6->dst_addr))
 		return tf_drop(w, in, m, TF_DROP_NOT_LOCAL);
 	r = tf_ip6_parse(m, &o, &proto);

@@ -21,6 +21,33 @@ static const int tf_fz_asan = 1;
 static const int tf_fz_asan = 0;
 #endif
 
+// libFuzzer (make libfuzz): the C packet path built with clang's coverage
+// instrumentation, its fuzzing loop run by LLVMFuzzerRunDriver on a Go
+// thread; each input goes to tfLibFuzzerOne (libfuzzer_test.go), the same
+// invariant checks as FuzzPacketPath. A failed check aborts: libFuzzer keeps
+// the input as a crash artifact.
+int tf_fz_abort(void);
+int tf_fz_abort(void) { abort(); }
+
+#ifdef TF_LIBFUZZER
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*cb)(const uint8_t *data, size_t size));
+extern int tfLibFuzzerOne(uint8_t *data, size_t size);
+
+static int
+tf_lf_one(const uint8_t *data, size_t size)
+{
+	return tfLibFuzzerOne((uint8_t *)data, size);
+}
+
+static int
+tf_lf_run(int argc, char **argv)
+{
+	return LLVMFuzzerRunDriver(&argc, &argv, tf_lf_one);
+}
+#else
+static int tf_lf_run(int argc, char **argv) { (void)argc; (void)argv; return -ENOSYS; }
+#endif
+
 // external buffers alive (guarded mode): back to 0 when every mbuf is freed
 static int64_t tf_fz_ext_live;
 
@@ -307,6 +334,26 @@ import (
 // ASanBuild reports whether the C code was built with AddressSanitizer
 // (go test -asan): ProcessChains then guards every segment's bytes.
 func ASanBuild() bool { return C.tf_fz_asan_on() != 0 }
+
+// ErrNoLibFuzzer: this build has no libFuzzer driver (make libfuzz builds one).
+var ErrNoLibFuzzer = errors.New("not built with libFuzzer (make libfuzz)")
+
+// RunLibFuzzer runs libFuzzer's loop with args (its command line, argv[0]
+// first) on the calling goroutine's thread, which must not be the EAL
+// thread: each input's checks call into the gateway through Do.
+func RunLibFuzzer(args []string) (int, error) {
+	argv := make([]*C.char, len(args)+1)
+	for i, a := range args {
+		argv[i] = C.CString(a)
+	}
+	cargv := (**C.char)(C.calloc(C.size_t(len(argv)), C.size_t(unsafe.Sizeof(argv[0]))))
+	copy(unsafe.Slice(cargv, len(argv)), argv)
+	ret := int(C.tf_lf_run(C.int(len(args)), cargv))
+	if ret == -C.ENOSYS {
+		return 0, ErrNoLibFuzzer
+	}
+	return ret, nil
+}
 
 // fuzzCheck is the tx check of a gateway whose ports StartPortsOnly started.
 var (

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -195,7 +196,7 @@ tunnel = "vx1"
 port = "l2"
 vlan = 10
 tunnel = "vx2"
-`
+` + srv6Conf // SRv6 tunnels and a SID of each behaviour
 
 var fuzzPorts = [4]string{"inner", "uplink", "l2", "uplink"}
 
@@ -299,6 +300,14 @@ func (fz *fuzzGateway) totals() (s fuzzTotals) {
 // that a finding does not fail every input after it in this process, which
 // would defeat minimization).
 func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) {
+	t.Helper()
+	if err := fz.check(data, port, split); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check is run without a testing.TB (the libFuzzer driver calls it too).
+func (fz *fuzzGateway) check(data []byte, port uint8, split uint16) error {
 	if len(data) > fuzzMaxFrame {
 		data = data[:fuzzMaxFrame]
 	}
@@ -315,29 +324,30 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 	before := fz.totals()
 	availBefore, _ := fz.g.PoolAvail()
 	if err := fz.g.ProcessChains(fuzzPorts[in], pkts); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	avail, size := fz.g.PoolAvail()
 	after := fz.totals()
 	if avail != availBefore || avail != size {
-		t.Fatalf("mbuf leak: %d of %d mbufs in the pool, %d before this input", avail, size, availBefore)
+		return fmt.Errorf("mbuf leak: %d of %d mbufs in the pool, %d before this input", avail, size, availBefore)
 	}
 	if live := ExtBufsLive(); live != 0 {
-		t.Fatalf("%d guarded segment buffers not freed", live)
+		return fmt.Errorf("%d guarded segment buffers not freed", live)
 	}
 	rx, tx, drops := after.rx-before.rx, after.tx-before.tx, after.drops-before.drops
 	if rx != uint64(n) || rx != tx+drops {
-		t.Fatalf("counters: rx %d (of %d) != tx %d + drops %d (%v)", rx, n, tx, drops, fuzzDropDelta(before, after))
+		return fmt.Errorf("counters: rx %d (of %d) != tx %d + drops %d (%v)", rx, n, tx, drops, fuzzDropDelta(before, after))
 	}
 	if after.bad != before.bad {
 		_, _, why := fz.g.TxViolations()
-		t.Fatalf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
+		return fmt.Errorf("tx check: %d bad frames of %d sent: %s", after.bad-before.bad, after.sent-before.sent, why)
 	}
-	if d := after.drop[len(DropNames)-1] - before.drop[len(DropNames)-1]; d != 0 { // no_table
-		t.Fatalf("%d dropped as no_table", d)
+	if d := after.drop[fuzzNoTable] - before.drop[fuzzNoTable]; d != 0 {
+		return fmt.Errorf("%d dropped as no_table", d)
 	}
 	// coverage of the C code: one Go branch per outcome, so that the
-	// fuzzer keeps the inputs that reach a new one
+	// fuzzer keeps the inputs that reach a new one (64 per port and
+	// chaining: drop reasons 0..51, replies 52..54, tx ports 56..58)
 	multi := 0
 	if len(segs) > 1 {
 		multi = 1
@@ -349,13 +359,23 @@ func (fz *fuzzGateway) run(t testing.TB, data []byte, port uint8, split uint16) 
 	}
 	for k, d := range [3]uint64{after.arp - before.arp, after.echo - before.echo, after.routed - before.routed} {
 		if d != 0 {
-			fuzzEdge((multi*4+in)*64 + 40 + k)
+			fuzzEdge((multi*4+in)*64 + 52 + k)
 		}
 	}
 	for p := range after.txPort {
 		if after.txPort[p] != before.txPort[p] {
-			fuzzEdge((multi*4+in)*64 + 48 + p)
+			fuzzEdge((multi*4+in)*64 + 56 + p)
 		}
+	}
+	return nil
+}
+
+// fuzzNoTable is the index of the no_table reason (not the last one).
+var fuzzNoTable = slices.Index(DropNames, "no_table")
+
+func init() {
+	if len(DropNames) > 52 {
+		panic("fuzz coverage edges: more than 52 drop reasons, widen the 64 per port in check")
 	}
 }
 
@@ -379,7 +399,7 @@ type fuzzSeed struct {
 // every capture frame on the inner and the uplink port, as captured and
 // readdressed (Ethernet destination the port's MAC, IPv4 source the peer,
 // destination the gateway, checksums fixed).
-func fuzzSeeds(f *testing.F) []fuzzSeed {
+func fuzzSeeds(f testing.TB) []fuzzSeed {
 	var seeds []fuzzSeed
 	add := func(port string, fr []byte, splits ...uint16) {
 		for i, name := range fuzzPorts[:3] {
@@ -458,6 +478,12 @@ func fuzzSeeds(f *testing.F) []fuzzSeed {
 	add("l2", pktgen.Frame(vl6, 100, 1))
 	for _, c := range malformedCases() {
 		add(c.port, c.frame(), 0x1000|uint16(14+20))
+	}
+	for _, c := range sidCases() {
+		add("uplink", c.in, 0x1000|(14+40+4))
+	}
+	for _, c := range icmpCases() {
+		add("uplink", c.in, 0x3000|(14+40+8))
 	}
 	// the captures, on both sides
 	var files []string

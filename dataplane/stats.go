@@ -55,6 +55,14 @@ type TunnelCounters struct {
 	DecapBytes uint64 `json:"decap_bytes"`
 }
 
+// SIDCounters count the packets a local SRv6 SID processed (bytes as received).
+type SIDCounters struct {
+	SID      string `json:"sid"`
+	Behavior string `json:"behavior"`
+	Pkts     uint64 `json:"packets"`
+	Bytes    uint64 `json:"bytes"`
+}
+
 // Counters is a sum of every worker's counter block.
 type Counters struct {
 	Polls       uint64            `json:"polls"`
@@ -64,8 +72,12 @@ type Counters struct {
 	EchoReplies uint64            `json:"echo_replies"`
 	Routed      uint64            `json:"routed"`
 	Drops       map[string]uint64 `json:"drops"` // by reason name; every reason present
-	Ports       []PortCounters    `json:"ports"`
-	Tunnels     []TunnelCounters  `json:"tunnels"`
+	// ICMPv6 errors sent in place of a drop, by the drop reason they stand
+	// for (the packet is answered, not dropped: it counts as tx)
+	ICMPErrors map[string]uint64 `json:"icmp_errors"`
+	SIDs       []SIDCounters     `json:"sids"`
+	Ports      []PortCounters    `json:"ports"`
+	Tunnels    []TunnelCounters  `json:"tunnels"`
 }
 
 // Dropped is the total of every drop reason.
@@ -81,6 +93,8 @@ func (c *Counters) Dropped() uint64 {
 type baseline struct {
 	polls, busy, arp, nd, echo, routed uint64
 	drops                              [C.TF_DROP_MAX]uint64
+	icmp                               [C.TF_DROP_MAX]uint64
+	sidPkts, sidBytes                  [C.TF_MAX_SIDS]uint64        // by SID index
 	ports                              [C.TF_MAX_PORTS]PortCounters // by port id
 }
 
@@ -97,6 +111,11 @@ func (g *Gateway) raw() (b baseline) {
 		b.routed += uint64(k.routed)
 		for i := range b.drops {
 			b.drops[i] += uint64(k.drop[i])
+			b.icmp[i] += uint64(k.icmp_err[i])
+		}
+		for i := range b.sidPkts {
+			b.sidPkts[i] += uint64(k.sid[i].pkts)
+			b.sidBytes[i] += uint64(k.sid[i].bytes)
 		}
 		for _, p := range g.Ports {
 			pc, bp := &k.port[p.ID], &b.ports[p.ID]
@@ -134,8 +153,19 @@ func (g *Gateway) Counters() Counters {
 	c := Counters{Drops: map[string]uint64{},
 		Polls: r.polls - base.polls, BusyPolls: r.busy - base.busy,
 		ARPReplies: r.arp - base.arp, NDReplies: r.nd - base.nd, EchoReplies: r.echo - base.echo, Routed: r.routed - base.routed}
+	c.ICMPErrors = map[string]uint64{}
 	for i := range r.drops {
 		c.Drops[DropNames[i]] = r.drops[i] - base.drops[i]
+		if n := r.icmp[i] - base.icmp[i]; n != 0 {
+			c.ICMPErrors[DropNames[i]] = n
+		}
+	}
+	// SID counters are by position: a SID that moves in the table keeps
+	// the count of the one that was there
+	c.SIDs = make([]SIDCounters, len(g.cfg.SIDs))
+	for i, s := range g.cfg.SIDs {
+		c.SIDs[i] = SIDCounters{SID: s.SID.String(), Behavior: s.Behavior,
+			Pkts: r.sidPkts[i] - base.sidPkts[i], Bytes: r.sidBytes[i] - base.sidBytes[i]}
 	}
 	c.Ports = make([]PortCounters, len(g.Ports))
 	for i, p := range g.Ports {

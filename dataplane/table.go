@@ -165,6 +165,9 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 				k.has_key = 1
 				k.id = C.uint32_t(*tc.Key)
 			}
+		case conf.TunnelSRv6:
+			tun._type = C.TF_TUN_SRV6
+			k._type = C.TF_TUN_SRV6
 		case conf.TunnelVXLAN:
 			tun._type = C.TF_TUN_VXLAN
 			tun.l2_port = C.TF_NO_PORT // until an [[l2]] binds it
@@ -213,6 +216,10 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 		tunnels[ti].l2_vlan = C.uint16_t(b.VLAN)
 	}
 
+	if err := fillSIDs(t, cfg, byName); err != nil {
+		return err
+	}
+
 	nhs := unsafeSlice(t.nexthops, len(cfg.Nexthops))
 	for i, nh := range cfg.Nexthops {
 		nhs[i].port = C.uint16_t(byName[nh.Port].ID)
@@ -258,5 +265,49 @@ func addUDP(t *C.struct_tf_table, port uint16, typ int) error {
 	}
 	t.udp[t.nb_udp] = C.struct_tf_udp_proto{port: C.uint16_t(port), _type: C.uint8_t(typ)}
 	t.nb_udp++
+	return nil
+}
+
+var sidBehaviors = map[string]C.uint8_t{
+	conf.SIDEnd: C.TF_SID_END, conf.SIDEndX: C.TF_SID_END_X, conf.SIDEndDX4: C.TF_SID_END_DX4,
+	conf.SIDEndDX6: C.TF_SID_END_DX6, conf.SIDEndDT4: C.TF_SID_END_DT4, conf.SIDEndDT6: C.TF_SID_END_DT6,
+	conf.SIDEndDX2: C.TF_SID_END_DX2,
+}
+
+// fillSIDs writes the local SID table and the ICMPv6 error rate limit.
+func fillSIDs(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port) error {
+	t.icmp_rate = C.uint32_t(cfg.Dataplane.ICMPErrorRate)
+	t.icmp_burst = C.uint32_t(cfg.Dataplane.ICMPErrorBurst)
+	if len(cfg.SIDs) == 0 {
+		return nil
+	}
+	if len(cfg.SIDs) > C.TF_MAX_SIDS {
+		return fmt.Errorf("%w: at most %d SIDs", ErrTooMany, C.TF_MAX_SIDS)
+	}
+	if ret := C.tf_table_alloc_sids(t, C.uint16_t(len(cfg.SIDs))); ret != 0 {
+		return cerr("tf_table_alloc_sids", ret)
+	}
+	sids := unsafeSlice(t.sids, len(cfg.SIDs))
+	for i, s := range cfg.SIDs {
+		cs := &sids[i]
+		b, ok := sidBehaviors[s.Behavior]
+		if !ok {
+			return fmt.Errorf("sid %s: behavior %q", s.SID, s.Behavior)
+		}
+		cs.behavior = b
+		cs.depth = C.uint8_t(s.SID.Bits())
+		a := s.SID.Addr().As16()
+		for j := range a {
+			cs.addr[j] = C.uint8_t(a[j])
+		}
+		if s.Nexthop.IsValid() {
+			ni, _ := cfg.NexthopByIP(s.Nexthop)
+			cs.nexthop = C.uint16_t(ni)
+		}
+		if s.Port != "" {
+			cs.port = C.uint16_t(byName[s.Port].ID)
+			cs.vlan = C.uint16_t(s.VLAN)
+		}
+	}
 	return nil
 }

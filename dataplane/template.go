@@ -133,8 +133,47 @@ func ipv4CsumBase(h []byte) uint32 {
 	return s
 }
 
+// srv6Template: IPv6 to the first segment and the SRH (RFC 8754 section
+// 2) with the segment list last segment first, Segments Left and Last
+// Entry at the list's end (RFC 8986 5.1); the reduced form leaves the first
+// segment out (5.2: Segments Left n-1, Last Entry n-2), and a reduced
+// single segment has no SRH. l4Off is the Next Header byte the worker
+// patches with the inner protocol (an L2 mode's 143 is in the template).
+func srv6Template(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
+	segs := t.Segments
+	red := t.Mode == conf.SRv6EncapsRed || t.Mode == conf.SRv6EncapsL2Red
+	var next uint8
+	if t.CarriesEthernet() {
+		next = 143
+	}
+	ip := make([]byte, ipv6Len)
+	ip[0] = 0x60
+	ip[6] = 43 // routing header
+	ip[7] = uint8(t.TTL)
+	l, d := t.Local.As16(), segs[0].As16()
+	copy(ip[8:24], l[:])
+	copy(ip[24:40], d[:])
+	h := append(ethHeader(dstMAC, srcMAC, 0x86dd), ip...)
+	list := segs
+	if red {
+		list = segs[1:]
+	}
+	if len(list) == 0 {
+		h[ethLen+6] = next
+		return template{hdr: h, l4Off: ethLen + 6}
+	}
+	srh := []byte{next, uint8(2 * len(list)), 4, uint8(len(segs) - 1), uint8(len(list) - 1), 0, 0, 0}
+	for i := len(list) - 1; i >= 0; i-- {
+		a := list[i].As16()
+		srh = append(srh, a[:]...)
+	}
+	return template{hdr: append(h, srh...), l4Off: ethLen + ipv6Len}
+}
+
 func buildTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) (template, error) {
 	switch t.Type {
+	case conf.TunnelSRv6:
+		return srv6Template(t, dstMAC, srcMAC), nil
 	case conf.TunnelGRE:
 		return greTemplate(t, dstMAC, srcMAC), nil
 	case conf.TunnelVXLAN:

@@ -5,9 +5,13 @@ import (
 	"net/netip"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+	"text/template"
 
 	"github.com/stretchr/testify/require"
+
+	"tunfwd/conf"
 )
 
 // kernelCase is one live interop case: the kernel side (run by netns.sh in
@@ -257,6 +261,121 @@ tunnel = "vx300"
 	},
 }
 
+// SRv6 (routed, not bridged): lan 10.1.0.2 behind tunfwd's inner port
+// 10.1.0.1, far 10.9.0.2 behind the kernel peer 10.9.0.1, the underlay IPv6
+// only (2001:db8:2::1 tunfwd, ::2 the peer). The kernel reaches tunfwd's
+// locator fc00:1::/48 through tunfwd's underlay address (resolved by ND),
+// tunfwd reaches the kernel's fc00:9::/48 through its next hop.
+const hostsSR = `
+peer: sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1
+peer: sysctl -qw net.ipv6.conf.all.seg6_enabled=1 net.ipv6.conf.eth0.seg6_enabled=1
+peer: ip addr add 2001:db8:2::2/64 dev eth0 && ip addr add 10.9.0.1/24 dev far0
+peer: ip -6 route add fc00:1::/48 via 2001:db8:2::1 dev eth0
+peer: ip sr tunsrc set 2001:db8:2::2
+lan:  ip addr add 10.1.0.2/24 dev eth0 && ip route add default via 10.1.0.1
+far:  ip addr add 10.9.0.2/24 dev eth0 && ip route add default via 10.9.0.1
+`
+
+const portsSR = `
+[[port]]
+name = "lan"
+side = "inner"
+vdev = "net_af_packet_lan,iface=lan0"
+mac = "{{mac "gw" "lan0"}}"
+addresses = ["10.1.0.1/24"]
+
+[[port]]
+name = "wan"
+side = "underlay"
+vdev = "net_af_packet_wan,iface=wan0"
+mac = "{{mac "gw" "wan0"}}"
+addresses = ["2001:db8:2::1/64"]
+
+[[nexthop]]
+ip = "2001:db8:2::2"
+mac = "{{mac "peer" "eth0"}}"
+port = "wan"
+
+[[nexthop]]
+ip = "10.1.0.2"
+mac = "{{mac "lan" "eth0"}}"
+port = "lan"
+`
+
+func init() {
+	kernelCases = append(kernelCases,
+		kernelCase{
+			// tunfwd H.Encaps towards the kernel's End.DX4 (fc00:9::4 -> far),
+			// the kernel's H.Encaps (seg6 mode encap) back to tunfwd's End.DX4
+			// (fc00:1::4 -> lan). Needs CONFIG_IPV6_SEG6_LWTUNNEL.
+			name:  "srv6-encaps-end.dx4",
+			needs: []string{"seg6", "seg6local"},
+			ipv6:  true,
+			kernel: hostsSR + `
+peer: ip -6 route add fc00:9::4/128 encap seg6local action End.DX4 nh4 10.9.0.2 dev far0
+peer: ip route add 10.1.0.0/24 encap seg6 mode encap segs fc00:1::4 dev eth0
+`,
+			conf: portsSR + `
+[[tunnel]]
+name = "to-kernel"
+type = "srv6"
+local = "2001:db8:2::1"
+segments = ["fc00:9::4"]
+mode = "encaps"
+nexthop = "2001:db8:2::2"
+
+[[route]]
+prefix = "10.9.0.0/24"
+tunnel = "to-kernel"
+
+[[sid]]
+sid = "fc00:1::4"
+behavior = "end.dx4"
+nexthop = "10.1.0.2"
+`,
+			pings:    []ping{{from: "lan", to: "10.9.0.2", count: 3}, {from: "far", to: "10.1.0.2", count: 3}},
+			underlay: "2001:db8:2::1",
+		},
+		kernelCase{
+			// the kernel's H.Encaps of IPv6 towards tunfwd's End.DT6 (decapsulate,
+			// route by the inner destination), tunfwd's H.Encaps back.
+			name:  "srv6-encaps-end.dt6",
+			needs: []string{"seg6", "seg6local"},
+			ipv6:  true,
+			kernel: hostsSR + `
+peer: ip addr add 2001:db8:9::1/64 dev far0
+far:  ip addr add 2001:db8:9::2/64 dev eth0 && ip -6 route add default via 2001:db8:9::1
+lan:  ip addr add 2001:db8:1::2/64 dev eth0 && ip -6 route add default via 2001:db8:1::1
+peer: ip -6 route add fc00:9::6/128 encap seg6local action End.DX6 nh6 2001:db8:9::2 dev far0
+peer: ip -6 route add 2001:db8:1::/64 encap seg6 mode encap segs fc00:1::66 dev eth0
+`,
+			conf: strings.Replace(portsSR, `addresses = ["10.1.0.1/24"]`, `addresses = ["10.1.0.1/24", "2001:db8:1::1/64"]`, 1) + `
+[[nexthop]]
+ip = "2001:db8:1::2"
+mac = "{{mac "lan" "eth0"}}"
+port = "lan"
+
+[[tunnel]]
+name = "to-kernel6"
+type = "srv6"
+local = "2001:db8:2::1"
+segments = ["fc00:9::6"]
+mode = "encaps"
+nexthop = "2001:db8:2::2"
+
+[[route]]
+prefix = "2001:db8:9::/64"
+tunnel = "to-kernel6"
+
+[[sid]]
+sid = "fc00:1::66"
+behavior = "end.dt6"
+`,
+			pings:    []ping{{from: "lan", to: "2001:db8:9::2", count: 3}},
+			underlay: "2001:db8:2::1",
+		})
+}
+
 var pingStats = regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`)
 
 // TestKernelInterop runs every case: pings from a host behind tunfwd to a
@@ -360,5 +479,21 @@ func runCase(t *testing.T, tp *topo, c kernelCase) {
 		} else {
 			require.NotZero(t, s.ND, "tunfwd answered the peer's Neighbour Solicitation")
 		}
+	}
+}
+
+// TestKernelCaseConfigs: every case's tunfwd config is valid, also where the
+// kernel cannot run the case (SRv6 needs CONFIG_IPV6_SEG6_LWTUNNEL), so a
+// skipped case is not a broken one waiting for a kernel that has it.
+func TestKernelCaseConfigs(t *testing.T) {
+	for _, c := range kernelCases {
+		tm, err := template.New("conf").Funcs(template.FuncMap{
+			"mac": func(role, dev string) string { return "02:00:00:00:09:01" },
+		}).Parse(confBase + c.conf)
+		require.NoError(t, err, c.name)
+		var b strings.Builder
+		require.NoError(t, tm.Execute(&b, struct{ Prefix string }{"tfi-check"}))
+		_, err = conf.Parse([]byte(b.String()), c.name+".toml")
+		require.NoError(t, err, "%s:\n%s", c.name, b.String())
 	}
 }

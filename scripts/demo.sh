@@ -11,16 +11,18 @@ go build -o build/bin/ ./cmd/tunfwd ./cmd/tfgen
 
 N=${DEMO_PACKETS:-1000}
 rm -f build/demo/*.pcap build/demo/summary.json
-# lan: IPv4 UDP from 10.1.0.2 (16 flows, mixed sizes) to 10.2.0.1 -> GRE
-build/bin/tfgen -o build/demo/lan.in.pcap -n "$N" -flows 16 -mix \
+# lan: IPv4 UDP from 10.1.0.2 (16 flows, mixed sizes) to 10.2.0.1 -> GRE,
+# then as many to 10.3.0.1 -> SRv6
+build/bin/tfgen -o build/demo/lan-gre.pcap -n "$N" -flows 16 -mix \
 	-src 10.1.0.2 -dst 10.2.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
+build/bin/tfgen -o build/demo/lan-srv6.pcap -n "$N" -flows 16 -mix \
+	-src 10.1.0.2 -dst 10.3.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
 # ---- ESP demo (issue 4): lan also carries N packets to 10.4.0.1 -> SA esp-out ----
 build/bin/tfgen -o build/demo/lan-esp.pcap -n "$N" -flows 16 -mix \
 	-src 10.1.0.2 -dst 10.4.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
-mergecap -F pcap -a -w build/demo/lan.both.pcap build/demo/lan.in.pcap build/demo/lan-esp.pcap
-mv build/demo/lan.both.pcap build/demo/lan.in.pcap
-rm build/demo/lan-esp.pcap
 # ---- end ESP demo ----
+mergecap -a -F pcap -w build/demo/lan.in.pcap build/demo/lan-gre.pcap build/demo/lan-srv6.pcap \
+	build/demo/lan-esp.pcap
 # l2: TCP between two hosts of a bridged segment -> VXLAN VNI 100
 build/bin/tfgen -o build/demo/l2.in.pcap -n "$N" -flows 16 -mix -proto tcp \
 	-src 172.16.0.1 -dst 172.16.0.2 -smac 02:00:00:00:aa:01 -dmac 02:00:00:00:bb:01
@@ -46,6 +48,7 @@ t = {x["name"]: x for x in s["tunnels"]}
 checks = [
     ("GRE encapsulated every lan packet", t["gre-demo"]["encap_packets"] == n),
     ("VXLAN encapsulated every l2 frame", t["vx100"]["encap_packets"] == n),
+    ("SRv6 H.Encaps of every lan packet to 10.3/16", t["sr-demo"]["encap_packets"] == n),
     ("5 frames of vxlan.pcap decapsulated", t["vx100"]["decap_packets"] == 5),
     ("5 frames of vxlan.pcap not local", s["drops"]["not_local"] == 5),
     ("mempool full again", s["mempool"]["available"] == s["mempool"]["size"]),
@@ -66,6 +69,9 @@ echo "(frame, outer,inner source, outer,inner destination, GRE key, GRE sequence
 echo "First VXLAN frames (frame, outer source, outer destination, UDP source port, VNI):"
 { tshark -n -r build/demo/wan.out.pcap -Y vxlan -T fields -E occurrence=f -e frame.number \
 	-e ip.src -e ip.dst -e udp.srcport -e vxlan.vni 2>/dev/null || true; } | head -3
+echo "First SRv6 frames (frame, outer source, destination, Segments Left, segment list, inner destination):"
+{ tshark -n -r build/demo/wan.out.pcap -Y ipv6.routing.type==4 -T fields -E occurrence=a -e frame.number \
+	-e ipv6.src -e ipv6.dst -e ipv6.routing.segleft -e ipv6.routing.srh.addr -e ip.dst 2>/dev/null || true; } | head -3
 # ---- ESP demo ----
 echo "First ESP frames, decrypted by tshark with the demo keys"
 echo "(frame, SPI, sequence, ICV good, outer,inner source, outer,inner destination):"

@@ -1,0 +1,381 @@
+//go:build ignore
+
+/*
+ * srv6.c - SRv6 (RFC 8754 Segment Routing Header, RFC 8986 behaviours).
+ *
+ * Source node (encap): H.Encaps, H.Encaps.Red, H.Encaps.L2 (and .L2.Red):
+ * prepend the tunnel's template (Ethernet + IPv6 to the first segment +
+ * SRH with the segment list, or no SRH for a reduced single segment), patch
+ * payload length, traffic class, flow label and the Next Header of the
+ * inner packet.
+ * Endpoint (SID table, longest prefix on the IPv6 destination):
+ *  1. walk the extension headers up to the SRH (hop-by-hop, destination
+ *     options are skipped: a SID acts on no option);
+ *  2. Segments Left != 0: End / End.X check hop limit, Last Entry and
+ *     Segments Left (RFC 8754 4.3.1.1, RFC 8986 4.1 S05-S15), update the
+ *     destination and forward (FIB lookup / next hop); the decap behaviours
+ *     answer Parameter Problem (RFC 8986 4.4-4.9 S02-S03);
+ *  3. Segments Left 0 (or no SRH): upper-layer processing, Next Header 4,
+ *     41 or 143 per behaviour; anything else Parameter Problem code 4
+ *     (RFC 8986 4.1.1). TLVs are not processed (RFC 8754 2.1: local policy;
+ *     no HMAC key is configured): the SRH is skipped whole by its length.
+ * ICMPv6 errors are built in the offending mbuf, sourced from the SID,
+ * sent back towards the sender's MAC and rate-limited per worker.
+ */
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_lpm6.h>
+#include <rte_mbuf.h>
+
+#include "tf.h"
+#include "tf_pkt.h"
+#include "tf_wire.h"
+
+#define TF_ICMP6_TIME_EXCEEDED	3
+#define TF_ICMP6_PARAM_PROBLEM	4
+#define TF_PP_ERRONEOUS_FIELD	0	/* RFC 4443 3.4 */
+#define TF_PP_SR_UPPER_LAYER	4	/* RFC 8754 section 11.2 */
+#define TF_IPV6_MIN_MTU		1280
+#define TF_ICMP6_ERR_HDR	(sizeof(struct rte_ipv6_hdr) + 8)
+
+static void
+tf_srv6_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+	      struct rte_mbuf *m, uint16_t ethertype)
+{
+	uint32_t inner_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
+	uint8_t tos = tf_inner_tos(rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN), ethertype);
+	uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ethertype);
+	uint8_t *h;
+
+	h = tf_push_outer6(w, tun, in, m, RTE_ETHER_HDR_LEN, outer_len, tos, hash);
+	if (unlikely(h == NULL))
+		return;
+	/* the SRH's Next Header, or the IPv6 header's without an SRH (reduced, one segment) */
+	h[tun->l4_off] = ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) ? IPPROTO_IPIP : IPPROTO_IPV6;
+	tf_note(w, TF_ACT_ENCAP, tun->slot);
+	w->ctr.tun[tun->slot].encap_pkts++;
+	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_tx(w, tun->out_port, m);
+}
+
+/* H.Encaps.L2 (RFC 8986 5.3): the whole frame, Next Header 143 in the template. */
+static void
+tf_srv6_encap_l2(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+		 struct rte_mbuf *m)
+{
+	uint32_t inner_len = rte_pktmbuf_pkt_len(m);
+	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
+	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint8_t tos = 0;
+	uint32_t hash;
+
+	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)
+		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
+	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
+	if (unlikely(tf_push_outer6(w, tun, in, m, 0, outer_len, tos, hash) == NULL))
+		return;
+	tf_note(w, TF_ACT_ENCAP, tun->slot);
+	w->ctr.tun[tun->slot].encap_pkts++;
+	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_tx(w, tun->out_port, m);
+}
+
+/* tf_icmp6_allow takes a token from the worker's bucket (no syscall: the TSC). */
+static inline int
+tf_icmp6_allow(struct tf_worker *w, const struct tf_table *t)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (unlikely(w->icmp_init == 0)) {
+		w->icmp_init = 1;
+		w->icmp_credit = t->icmp_burst;
+		w->icmp_tsc = now;
+	}
+	if (t->icmp_cost != 0) {
+		uint64_t n = (now - w->icmp_tsc) / t->icmp_cost;
+
+		if (n > 0) {
+			w->icmp_credit = (uint32_t)RTE_MIN((uint64_t)w->icmp_credit + n,
+							   (uint64_t)t->icmp_burst);
+			w->icmp_tsc += n * t->icmp_cost;
+		}
+	}
+	if (w->icmp_credit > t->icmp_burst)	/* a new table lowered the burst */
+		w->icmp_credit = t->icmp_burst;
+	if (w->icmp_credit == 0)
+		return 0;
+	w->icmp_credit--;
+	return 1;
+}
+
+/*
+ * tf_icmp6_error turns m (IPv6 at offset 14, header contiguous) into an
+ * ICMPv6 error about itself (RFC 4443 2.4: the invoking packet, as much as
+ * fits in 1280 bytes), from the SID it was sent to, back out of the port it
+ * came from; or, when the rate limit or RFC 4443 2.4 (e) says no, drops it
+ * under reason. Either way reason is counted: icmp_err or drop.
+ */
+static void
+tf_icmp6_error(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	       enum tf_drop reason, uint8_t type, uint8_t code, uint32_t pointer)
+{
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+	struct rte_ether_addr smac;
+	uint8_t to[16], from[16];
+	struct rte_ether_hdr *eth;
+	uint32_t len;
+	uint16_t raw = 0, sum;
+	uint8_t *icmp;
+
+	/* never to a multicast or unspecified source (RFC 4443 2.4 (e.3), (e.6)) */
+	if (ip6->src_addr[0] == 0xff || tf_same6(ip6->src_addr, (const uint8_t[16]){ 0 }) ||
+	    !tf_icmp6_allow(w, t))
+		return tf_drop(w, in, m, reason);
+	memcpy(to, ip6->src_addr, 16);
+	memcpy(from, ip6->dst_addr, 16);
+	rte_ether_addr_copy(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &smac);
+	len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+	if (len > TF_IPV6_MIN_MTU - TF_ICMP6_ERR_HDR) {
+		len = TF_IPV6_MIN_MTU - TF_ICMP6_ERR_HDR;
+		if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, len) != 0))
+			return tf_drop(w, in, m, reason);
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, TF_ICMP6_ERR_HDR);
+	if (unlikely(eth == NULL))
+		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+	rte_ether_addr_copy(&smac, &eth->dst_addr);
+	rte_ether_addr_copy(&t->port[in].mac, &eth->src_addr);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	ip6->vtc_flow = RTE_BE32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + len));
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, from, 16);
+	memcpy(ip6->dst_addr, to, 16);
+	icmp = (uint8_t *)(ip6 + 1);
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[2] = icmp[3] = 0;
+	tf_store32(icmp + 4, rte_cpu_to_be_32(pointer));
+	tf_raw_cksum_mbuf(m, RTE_ETHER_HDR_LEN + sizeof(*ip6), 8 + len, &raw);	/* just built: in bounds */
+	sum = (uint16_t)~__rte_raw_cksum_reduce(raw + tf_ipv6_phdr_sum(ip6, 8 + len, IPPROTO_ICMPV6));
+	memcpy(icmp + 2, &sum, 2);
+	w->ctr.icmp_err[reason]++;
+	tf_note(w, TF_ACT_REPLY, TF_NO_TUNNEL);
+	tf_tx(w, in, m);
+}
+
+static inline void
+tf_sid_count(struct tf_worker *w, const struct tf_table *t, const struct tf_sid *sid,
+	     const struct rte_mbuf *m)
+{
+	struct tf_sid_ctr *c = &w->ctr.sid[sid - t->sids];
+
+	c->pkts++;
+	c->bytes += rte_pktmbuf_pkt_len(m);
+}
+
+/*
+ * tf_srv6_end: End and End.X with Segments Left != 0 (RFC 8986 4.1 and 4.2,
+ * RFC 8754 4.3.1.1); srh_off is the SRH's frame offset, whole in the first
+ * segment.
+ */
+static void
+tf_srv6_end(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	    const struct tf_sid *sid, uint32_t srh_off)
+{
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+	struct tf_srh *srh = rte_pktmbuf_mtod_offset(m, struct tf_srh *, srh_off);
+	uint32_t sl_ptr = srh_off - RTE_ETHER_HDR_LEN + TF_SRH_SL_OFF;
+	int max_le = srh->hdr_ext_len / 2 - 1;
+	uint8_t sl;
+
+	if (ip6->hop_limits <= 1)
+		return tf_icmp6_error(w, t, in, m, TF_DROP_SRV6_HOP_LIMIT, TF_ICMP6_TIME_EXCEEDED, 0, 0);
+	/* both checks point at Segments Left (RFC 8754 4.3.1.1, RFC 8986 4.1 S10) */
+	if ((int)srh->last_entry > max_le)
+		return tf_icmp6_error(w, t, in, m, TF_DROP_SRH_LAST_ENTRY, TF_ICMP6_PARAM_PROBLEM,
+				      TF_PP_ERRONEOUS_FIELD, sl_ptr);
+	if (srh->segments_left > srh->last_entry + 1)
+		return tf_icmp6_error(w, t, in, m, TF_DROP_SRH_SEGMENTS_LEFT, TF_ICMP6_PARAM_PROBLEM,
+				      TF_PP_ERRONEOUS_FIELD, sl_ptr);
+	tf_sid_count(w, t, sid, m);
+	sl = --srh->segments_left;
+	memcpy(ip6->dst_addr, srh->segments + 16u * sl, 16);	/* sl <= last_entry <= max_le: inside */
+	if (sid->behavior == TF_SID_END) {
+		/* tf_l3_forward decrements the hop limit (checked above) and looks up the FIB */
+		tf_note(w, TF_ACT_ROUTE, TF_NO_TUNNEL);
+		return tf_l3_forward(w, t, in, m, RTE_BE16(RTE_ETHER_TYPE_IPV6), -1);
+	}
+	ip6->hop_limits--;
+	{
+		const struct tf_nexthop *nh = &t->nexthops[sid->nexthop];
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN > t->port[nh->port].mtu))
+			return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+		rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
+		rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
+		tf_note(w, TF_ACT_ROUTE, TF_NO_TUNNEL);
+		w->ctr.routed++;
+		tf_tx(w, nh->port, m);
+	}
+}
+
+/* tf_srv6_decap2: End.DX2 (RFC 8986 4.9): the Ethernet frame at off out of the SID's port. */
+static void
+tf_srv6_decap2(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	       const struct tf_sid *sid, uint32_t off)
+{
+	struct rte_ether_hdr *ieth;
+
+	if (unlikely(rte_pktmbuf_pkt_len(m) < off + RTE_ETHER_HDR_LEN ||
+		     rte_pktmbuf_data_len(m) < off + RTE_ETHER_HDR_LEN))
+		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
+	tf_sid_count(w, t, sid, m);
+	rte_pktmbuf_adj(m, (uint16_t)off);
+	if (sid->vlan != 0) {
+		struct rte_vlan_hdr *vh;
+		uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*vh));
+
+		if (unlikely(p == NULL))
+			return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+		memmove(p, p + sizeof(*vh), 2 * RTE_ETHER_ADDR_LEN);
+		ieth = (struct rte_ether_hdr *)p;
+		vh = (struct rte_vlan_hdr *)(ieth + 1);	/* eth_proto: the old ethertype, in place */
+		vh->vlan_tci = rte_cpu_to_be_16(sid->vlan);
+		ieth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+	}
+	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - (sid->vlan ? 4 : 0) >
+		     t->port[sid->port].mtu))
+		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+	tf_note(w, TF_ACT_DECAP, TF_NO_TUNNEL);
+	tf_tx(w, sid->port, m);
+}
+
+/*
+ * tf_srv6_upper: upper-layer header nh at frame offset off (Segments Left
+ * 0, or no SRH): decapsulate as the behaviour says, else Parameter Problem
+ * code 4 pointing at the header (RFC 8986 4.1.1).
+ */
+static void
+tf_srv6_upper(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	      const struct tf_sid *sid, uint32_t off, uint8_t nh)
+{
+	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 RTE_ETHER_HDR_LEN);
+	uint8_t outer_tos = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20);
+	uint16_t et;
+	uint8_t want;
+
+	switch (sid->behavior) {
+	case TF_SID_END_DX4:
+	case TF_SID_END_DT4:
+		want = IPPROTO_IPIP;
+		et = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		break;
+	case TF_SID_END_DX6:
+	case TF_SID_END_DT6:
+		want = IPPROTO_IPV6;
+		et = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		break;
+	case TF_SID_END_DX2:
+		if (nh != TF_IPPROTO_ETHERNET)
+			goto refuse;
+		return tf_srv6_decap2(w, t, in, m, sid, off);
+	default:	/* End, End.X: no upper layer is allowed by configuration */
+		goto refuse;
+	}
+	if (nh != want)
+		goto refuse;
+	tf_sid_count(w, t, sid, m);
+	/* keep 14 bytes in front of the inner packet for its new Ethernet header */
+	rte_pktmbuf_adj(m, (uint16_t)(off - RTE_ETHER_HDR_LEN));
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = et;
+	tf_note(w, TF_ACT_DECAP, TF_NO_TUNNEL);
+	if (sid->behavior == TF_SID_END_DX4 || sid->behavior == TF_SID_END_DX6)
+		return tf_l3_forward_via(w, t, in, m, et, outer_tos, sid->nexthop);
+	return tf_l3_forward(w, t, in, m, et, outer_tos);
+refuse:
+	/* never an error about an ICMPv6 error (RFC 4443 2.4 (e.1)) */
+	if (nh == IPPROTO_ICMPV6 && (rte_pktmbuf_data_len(m) <= off ||
+				     rte_pktmbuf_mtod_offset(m, const uint8_t *, off)[0] < 128))
+		return tf_drop(w, in, m, TF_DROP_SRV6_UPPER_LAYER);
+	tf_icmp6_error(w, t, in, m, TF_DROP_SRV6_UPPER_LAYER, TF_ICMP6_PARAM_PROBLEM,
+		       TF_PP_SR_UPPER_LAYER, off - RTE_ETHER_HDR_LEN);
+}
+
+static int
+tf_srv6_input(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 RTE_ETHER_HDR_LEN);
+	uint32_t end, off = RTE_ETHER_HDR_LEN + sizeof(*ip6);
+	const struct tf_sid *sid;
+	uint8_t nh = ip6->proto;
+	int srh_seen = 0, n;
+	uint32_t idx;
+
+	/* the classifier checked the fixed header is contiguous and version 6 */
+	if (rte_lpm6_lookup(t->sid6, ip6->dst_addr, &idx) != 0)
+		return -1;
+	sid = &t->sids[idx];
+	end = off + rte_be_to_cpu_16(ip6->payload_len);
+	if (unlikely(end > rte_pktmbuf_pkt_len(m) ||
+		     tf_trim(m, RTE_ETHER_HDR_LEN, end - RTE_ETHER_HDR_LEN) != 0)) {
+		tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
+		return 0;
+	}
+	for (n = 0; n < 8; n++) {
+		const uint8_t *x;
+		uint32_t xl;
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS && nh != IPPROTO_ROUTING)
+			break;
+		if (nh == IPPROTO_HOPOPTS && n != 0)
+			goto bad_ext;
+		if (unlikely(end < off + 8 || rte_pktmbuf_data_len(m) < off + 8)) {
+			tf_drop(w, in, m, nh == IPPROTO_ROUTING ? TF_DROP_SRH_TRUNCATED : TF_DROP_TRUNCATED);
+			return 0;
+		}
+		x = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+		xl = (x[1] + 1u) * 8;
+		if (unlikely(end < off + xl || rte_pktmbuf_data_len(m) < off + xl)) {
+			tf_drop(w, in, m, nh == IPPROTO_ROUTING && x[2] == TF_SRH_TYPE ?
+				TF_DROP_SRH_TRUNCATED : TF_DROP_TRUNCATED);
+			return 0;
+		}
+		if (nh == IPPROTO_ROUTING) {
+			if (srh_seen)	/* at most once (RFC 8200 4.1) */
+				goto bad_ext;
+			srh_seen = 1;
+			if (x[2] != TF_SRH_TYPE) {
+				if (x[3] != 0)	/* a routing type we do not follow (RFC 8200 4.4) */
+					goto bad_ext;
+			} else if (x[3] != 0) {
+				if (sid->behavior == TF_SID_END || sid->behavior == TF_SID_END_X)
+					tf_srv6_end(w, t, in, m, sid, off);
+				else
+					tf_icmp6_error(w, t, in, m, TF_DROP_SRV6_SL_NOT_ZERO,
+						       TF_ICMP6_PARAM_PROBLEM, TF_PP_ERRONEOUS_FIELD,
+						       off - RTE_ETHER_HDR_LEN + TF_SRH_SL_OFF);
+				return 0;
+			}
+		}
+		nh = x[0];
+		off += xl;
+	}
+	if (nh == IPPROTO_FRAGMENT) {
+		tf_drop(w, in, m, TF_DROP_FRAGMENT);
+		return 0;
+	}
+	if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_DSTOPTS || nh == IPPROTO_ROUTING)
+		goto bad_ext;	/* more than 8 extension headers */
+	tf_srv6_upper(w, t, in, m, sid, off, nh);
+	return 0;
+bad_ext:
+	tf_drop(w, in, m, TF_DROP_BAD_IPV6_EXT);
+	return 0;
+}
