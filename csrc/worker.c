@@ -62,9 +62,7 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 	case IPPROTO_GRE:
 		return tf_gre_decap(w, t, in, m, o);
 	case IPPROTO_ESP:
-		if (o->af == 4)	/* ESP over an IPv6 underlay: not yet */
-			return tf_esp_decap(w, t, in, m, o);
-		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+		return tf_esp_decap(w, t, in, m, o);
 	case IPPROTO_UDP: {
 		const struct rte_udp_hdr *udp;
 		uint16_t i;
