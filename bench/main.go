@@ -37,6 +37,7 @@ func main() {
 
 type options struct {
 	tunfwd, testpmd string
+	secgw           string
 	out             string
 	seconds         time.Duration
 	warmup          time.Duration
@@ -62,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var sizes, points string
 	fs.StringVar(&o.tunfwd, "tunfwd", "build/bin/tunfwd", "tunfwd binary")
 	fs.StringVar(&o.testpmd, "testpmd", "dpdk-testpmd", "dpdk-testpmd binary")
+	fs.StringVar(&o.secgw, "secgw", "build/ipsec-secgw/ipsec-secgw", "DPDK ipsec-secgw binary (scripts/bench-deps.sh builds it from dpdk-doc); missing: left out")
 	fs.StringVar(&o.out, "out", "build/bench", "output directory (inputs, configs, results)")
 	fs.DurationVar(&o.seconds, "seconds", 5*time.Second, "steady-state measuring time per run, after the warm-up")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "warm-up discarded at the start of each run")
@@ -165,7 +167,7 @@ func hugepagesReady() (bool, string) {
 
 func allPoints(o options) []Point {
 	var ps []Point
-	for _, proto := range []string{"gre", "vxlan"} {
+	for _, proto := range []string{"gre", "vxlan", "esp"} {
 		for _, dir := range []string{"encap", "decap"} {
 			for _, sz := range o.sizes {
 				p := Point{Proto: proto, Dir: dir, Size: sz, Flows: o.flows}
@@ -248,7 +250,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 
 	tm := timing{warmup: o.warmup, measure: o.seconds, period: o.period}
 	for _, huge := range modes {
-		env := Env{Huge: huge, Main: o.main, Worker: o.worker, Mbufs: o.mbufs, Prefix: "tfbench"}
+		env := Env{Huge: huge, Main: o.main, Worker: o.worker, Mbufs: o.mbufs, Prefix: "tfbench", CryptoMode: "cpu"}
 		mode := Mode{Hugepages: huge}
 		useOVS := o.refs && o.ovs != "off"
 		if !useOVS {
@@ -280,7 +282,20 @@ func bench(o options, stdout, stderr io.Writer) error {
 				r.ClockHz = clk.measure()
 				pr.Runs["testpmd"] = append(pr.Runs["testpmd"], r)
 				fmt.Fprintf(stdout, "  testpmd #%d %s\n", i+1, r.brief())
-				if useOVS {
+				if p.Proto == "esp" {
+					if _, err := os.Stat(o.secgw); err != nil {
+						pr.Notes = append(pr.Notes, "ipsec-secgw left out: "+err.Error())
+						continue
+					}
+					for _, tool := range []string{"secgw-cpu", "secgw-lookaside"} {
+						r = runSecgw(o.secgw, o.out, tool, p, env, pcap, tm, log)
+						r.ClockHz = clk.measure()
+						pr.Runs[tool] = append(pr.Runs[tool], r)
+						fmt.Fprintf(stdout, "  %-7s #%d %s\n", tool, i+1, r.brief())
+					}
+					continue
+				}
+				if useOVS && p.Proto != "esp" {
 					var why string
 					r, why = runOVS(o, env, filepath.Join(o.out, "ovs"), p, pcap, tm, log)
 					if why != "" {

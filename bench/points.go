@@ -34,7 +34,7 @@ const (
 
 // Point is one measured configuration.
 type Point struct {
-	Proto string `json:"proto"` // "gre" or "vxlan"
+	Proto string `json:"proto"` // "gre", "vxlan" or "esp"
 	Dir   string `json:"dir"`   // "encap" or "decap"
 	Size  int    `json:"size"`  // inner Ethernet frame length, without FCS
 	Flows int    `json:"flows"`
@@ -44,6 +44,9 @@ func (p Point) Name() string { return fmt.Sprintf("%s-%s-%d", p.Proto, p.Dir, p.
 
 // outerOverhead is what the tunnel adds to an inner Ethernet frame.
 func (p Point) outerOverhead() int {
+	if p.Proto == "esp" {
+		return espOuterLen(p.Size) - p.Size
+	}
 	if p.Proto == "gre" {
 		return 20 + 8 // outer IPv4 + GRE with key; the inner Ethernet header is replaced by the outer one
 	}
@@ -78,12 +81,12 @@ func mustMAC(s string) net.HardwareAddr {
 // source address and port per flow).
 func (p Point) innerFlow() pktgen.Flow {
 	switch {
-	case p.Proto == "gre" && p.Dir == "encap":
+	case (p.Proto == "gre" || p.Proto == "esp") && p.Dir == "encap":
 		// a host behind the inner port to the remote LAN 10.2.0.0/16, sent to the gateway's MAC
 		return pktgen.Flow{SrcMAC: mustMAC(hostMAC), DstMAC: mustMAC(innerMAC),
 			Src: netip.MustParseAddr("10.1.1.0"), Dst: netip.MustParseAddr("10.2.0.1"),
 			Proto: pktgen.ProtoUDP, SrcPort: 10000, DstPort: 5001}
-	case p.Proto == "gre":
+	case p.Proto == "gre" || p.Proto == "esp":
 		// from the remote LAN to 10.3.0.0/16 behind the inner host 10.1.0.2; the
 		// inner Ethernet header is replaced by the GRE encapsulation
 		return pktgen.Flow{Src: netip.MustParseAddr("10.2.1.0"), Dst: netip.MustParseAddr("10.3.0.1"),
@@ -128,6 +131,9 @@ func (p Point) Frames() ([][]byte, error) {
 // encapsulate wraps an inner frame as the peer 192.0.2.2 would send it to
 // the gateway's underlay MAC and address.
 func (p Point) encapsulate(inner []byte, k int) ([]byte, error) {
+	if p.Proto == "esp" {
+		return espFrame(inner, uint32(k+1), uint16(k)), nil
+	}
 	eth := &layers.Ethernet{SrcMAC: mustMAC(peerMAC), DstMAC: mustMAC(wanMAC), EthernetType: layers.EthernetTypeIPv4}
 	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Flags: layers.IPv4DontFragment, Id: uint16(k),
 		SrcIP: net.ParseIP(peerAddr).To4(), DstIP: net.ParseIP(localAddr).To4()}
@@ -158,11 +164,12 @@ func (p Point) encapsulate(inner []byte, k int) ([]byte, error) {
 
 // Env is what every run of one mode shares.
 type Env struct {
-	Huge   bool
-	Main   int // main lcore
-	Worker int // worker lcore (the measured core)
-	Mbufs  int
-	Prefix string // EAL file prefix stem
+	Huge       bool
+	Main       int // main lcore
+	Worker     int // worker lcore (the measured core)
+	Mbufs      int
+	Prefix     string // EAL file prefix stem
+	CryptoMode string // tunfwd's ESP crypto mode: "cpu" or "lookaside"
 }
 
 // tunfwdConf is the gateway config of a point: input and output vdevs on
@@ -218,7 +225,9 @@ ip = %q
 mac = %q
 port = "wan"
 `, innerName, inner, innerMAC, innerKeys, under, wanMAC, localAddr, peerAddr, peerMAC)
-	if p.Proto == "gre" {
+	if p.Proto == "esp" {
+		b.WriteString(tunfwdESPConf(env.CryptoMode))
+	} else if p.Proto == "gre" {
 		fmt.Fprintf(&b, `
 [[nexthop]]
 ip = %q

@@ -53,6 +53,8 @@ type PointResult struct {
 	Added      float64            `json:"added_cycles_over_testpmd"` // 0 when testpmd is missing
 	RatioTP    float64            `json:"ratio_to_testpmd"`
 	RatioOVS   float64            `json:"ratio_to_ovs"`
+	Secgw      string             `json:"secgw_best,omitempty"` // ESP: the faster ipsec-secgw mode
+	RatioSecgw float64            `json:"ratio_to_secgw"`
 	Valid      bool               `json:"valid"` // every tunfwd run valid (no drop)
 	Notes      []string           `json:"notes,omitempty"`
 }
@@ -135,6 +137,15 @@ func (pr *PointResult) summarize(clockHz float64) {
 	if ovs := pr.Mpps["ovs"]; ovs > 0 {
 		pr.RatioOVS = pr.Mpps["tunfwd"] / ovs
 	}
+	pr.Secgw, pr.RatioSecgw = "", 0
+	for _, t := range []string{"secgw-cpu", "secgw-lookaside"} {
+		if v := pr.Mpps[t]; v > 0 && (pr.Secgw == "" || v > pr.Mpps[pr.Secgw]) {
+			pr.Secgw = t
+		}
+	}
+	if pr.Secgw != "" {
+		pr.RatioSecgw = pr.Mpps["tunfwd"] / pr.Mpps[pr.Secgw]
+	}
 }
 
 func notes(res *Results) []string {
@@ -147,6 +158,9 @@ func notes(res *Results) []string {
 		fmt.Sprintf("Cycles per packet: effective clock / rate, with the clock %.2f GHz (nominal/TSC %.0f MHz): the median of %d calibrations by a %s; "+
 			"readings below the nominal rate (the chain preempted by another process) are left out.", res.ClockHz/1e9, res.TSCMHz, res.ClockRuns, res.ClockMethod),
 		"Added cycles = tunfwd cycles/packet - testpmd io cycles/packet on the same input; ratio = tunfwd Mpps / reference Mpps.",
+		"ESP: AES-128-GCM tunnel mode, crypto_aesni_gcm, tunfwd in cpu-crypto mode; DPDK ipsec-secgw (librte_ipsec path, -l) " +
+			"in cpu-crypto and lookaside-none (no-offload) SA modes on the same vdevs and lcores; ratio secgw = tunfwd / the faster " +
+			"of the two. Inbound SAs run without anti-replay window on both sides (infinite_rx replays sequence numbers).",
 	}
 	for _, m := range res.Modes {
 		if m.OVSNote != "" {
@@ -185,7 +199,8 @@ func addedStr(pr PointResult) string {
 }
 
 var header = []string{"point", "tunfwd Mpps", "cycles/pkt", "testpmd Mpps", "testpmd cyc/pkt", "added cycles",
-	"ratio testpmd", "OVS Mpps", "ratio OVS", "tunfwd VmHWM MB", "mbufs"}
+	"ratio testpmd", "OVS Mpps", "ratio OVS", "secgw cpu Mpps", "secgw lookaside Mpps", "ratio secgw",
+	"tunfwd VmHWM MB", "mbufs"}
 
 func row(pr PointResult) []string {
 	name := pr.Name
@@ -193,7 +208,9 @@ func row(pr PointResult) []string {
 		name += " (INVALID)"
 	}
 	return []string{name, f3(pr.Mpps["tunfwd"]), f1(pr.CPP["tunfwd"]), f3(pr.Mpps["testpmd"]), f1(pr.CPP["testpmd"]),
-		addedStr(pr), f2(pr.RatioTP), f3(pr.Mpps["ovs"]), f2(pr.RatioOVS), fmt.Sprintf("%.0f", pr.VmHWMMB["tunfwd"]),
+		addedStr(pr), f2(pr.RatioTP), f3(pr.Mpps["ovs"]), f2(pr.RatioOVS),
+		f3(pr.Mpps["secgw-cpu"]), f3(pr.Mpps["secgw-lookaside"]), f2(pr.RatioSecgw),
+		fmt.Sprintf("%.0f", pr.VmHWMMB["tunfwd"]),
 		fmt.Sprint(pr.Mbufs["tunfwd"])}
 }
 
@@ -236,7 +253,7 @@ func (res *Results) markdown() string {
 		b.WriteString("\n")
 		fmt.Fprintf(&b, "\nResident memory (VmHWM, max over runs) and hugepage memory mapped (HugetlbPages):\n\n| point | tool | VmHWM MB | hugetlb MB | mbufs |\n| --- | --- | ---: | ---: | ---: |\n")
 		for _, pr := range m.Points {
-			for _, t := range []string{"tunfwd", "testpmd", "ovs"} {
+			for _, t := range []string{"tunfwd", "testpmd", "ovs", "secgw-cpu", "secgw-lookaside"} {
 				if _, ok := pr.Runs[t]; ok {
 					fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %d |\n", pr.Name, t, pr.VmHWMMB[t], pr.HugetlbMB[t], pr.Mbufs[t])
 				}

@@ -109,7 +109,7 @@ func TestBadCommands(t *testing.T) {
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.9 keyy=5", `tunnel add: keyy: unknown key (did you mean "key"?)`, "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=10.9.9.9 remote=192.0.2.9", "tunnel add: local: 10.9.9.9 is not an address of any underlay port", "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.77", "tunnel add: remote: no [[nexthop]] with ip 192.0.2.77 (nexthop defaults to remote)", "tunnel add NAME"},
-		{"tunnel add gre3 type=ipip local=192.0.2.1 remote=192.0.2.9", `tunnel add: type: "ipip": want "gre", "vxlan" or "srv6"`, "tunnel add NAME"},
+		{"tunnel add gre3 type=ipip local=192.0.2.1 remote=192.0.2.9", `tunnel add: type: "ipip": want "gre", "vxlan", "l2tpv2", "l2tpv3" or "srv6"`, "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.9 key=8", "tunnel add: key: gre tunnel 192.0.2.1 -> 192.0.2.9 with key 8 already defined in tunnel[1]", "tunnel add NAME"},
 		{"tunnel add gre3 type=gre local=192.0.2.1 remote=192.0.2.9 key=x", "tunnel add: key: want an integer, got a string", "tunnel add NAME"},
 		{"tunnel add gre3 type=gre key=1 key=2", "tunnel add: key given twice", "tunnel add NAME"},

@@ -175,8 +175,8 @@ func completeRouteAdd(s *Shell, args []string) []string {
 			return ips
 		}
 		var names []string
-		for _, t := range cfg.Tunnels {
-			if t.Type != conf.TunnelVXLAN {
+		for i := range cfg.Tunnels {
+			if t := &cfg.Tunnels[i]; !t.CarriesEthernet() {
 				names = append(names, t.Name)
 			}
 		}

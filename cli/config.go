@@ -175,7 +175,10 @@ func (bl *block) prune() {
 		case bl.header == "[[sid]]" && k == "vlan" && v == "0":
 		case bl.header == "[[tunnel]]" && typ == `"`+conf.TunnelSRv6+`"` &&
 			(k == "df" || k == "vni" && v == "0" || k == "dst_port" && v == "0" || k == "src_port_range" && v == "[0, 0]"):
-		case bl.header == "[[tunnel]]" && (k == "seq" || k == "checksum") && v == "false":
+		case bl.header == "[[tunnel]]" && (k == "seq" || k == "checksum" || k == "length_bit" || k == "l2_sublayer") && v == "false":
+		case bl.header == "[[tunnel]]" && (k == "tunnel_id" || k == "session_id" || k == "peer_tunnel_id" || k == "peer_session_id") && v == "0":
+		case bl.header == "[[tunnel]]" && (typ == `"`+conf.TunnelL2TPv2+`"` || typ == `"`+conf.TunnelL2TPv3+`"`) &&
+			(k == "vni" && v == "0" || k == "dst_port" && v == "0" || k == "src_port_range" && v == "[0, 0]"):
 		case bl.header == "[[tunnel]]" && typ == `"`+conf.TunnelGRE+`"` &&
 			(k == "vni" && v == "0" || k == "dst_port" && v == "0" || k == "src_port_range" && v == "[0, 0]"):
 		default:

@@ -336,6 +336,10 @@ func describeTunnel(t *conf.Tunnel) string {
 		}
 	case conf.TunnelVXLAN:
 		s += fmt.Sprintf(" vni %d port %d", t.VNI, t.DstPort)
+	case conf.TunnelL2TPv2:
+		s += fmt.Sprintf(" tunnel %d session %d peer %d/%d port %d", t.TunnelID, t.SessionID, t.PeerTunnelID, t.PeerSessionID, t.DstPort)
+	case conf.TunnelL2TPv3:
+		s += fmt.Sprintf(" session %d peer %d encap %s", t.SessionID, t.PeerSessionID, t.Encap)
 	}
 	return s
 }

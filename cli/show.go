@@ -218,6 +218,12 @@ type tunnelView struct {
 	VNI          *uint32 `json:"vni,omitempty"`
 	DstPort      int     `json:"dst_port,omitempty"`
 	SrcPortRange []int   `json:"src_port_range,omitempty"`
+	// L2TP
+	TunnelID      uint32 `json:"tunnel_id,omitempty"`
+	SessionID     uint32 `json:"session_id,omitempty"`
+	PeerTunnelID  uint32 `json:"peer_tunnel_id,omitempty"`
+	PeerSessionID uint32 `json:"peer_session_id,omitempty"`
+	Encap         string `json:"encap,omitempty"`
 
 	Routes   []string                 `json:"routes"`
 	L2       []string                 `json:"l2"`
@@ -234,6 +240,9 @@ func newTunnelView(cfg *conf.Config, t *conf.Tunnel, c dataplane.Counters) tunne
 	case conf.TunnelVXLAN:
 		vni := t.VNI
 		v.VNI, v.DstPort, v.SrcPortRange = &vni, t.DstPort, t.SrcPortRange[:]
+	case conf.TunnelL2TPv2, conf.TunnelL2TPv3:
+		v.TunnelID, v.SessionID, v.PeerTunnelID, v.PeerSessionID = t.TunnelID, t.SessionID, t.PeerTunnelID, t.PeerSessionID
+		v.DstPort, v.Encap, v.Seq = t.DstPort, t.Encap, t.Seq
 	}
 	for _, r := range cfg.Routes {
 		if r.Tunnel == t.Name {
@@ -253,13 +262,17 @@ func newTunnelView(cfg *conf.Config, t *conf.Tunnel, c dataplane.Counters) tunne
 	return v
 }
 
-// ident is the field that tells a tunnel's packets apart: GRE key, VXLAN VNI.
+// ident is the field that tells a tunnel's packets apart: GRE key, VXLAN VNI, L2TP ids.
 func (v *tunnelView) ident() string {
 	switch {
 	case v.VNI != nil:
 		return fmt.Sprintf("vni %d", *v.VNI)
 	case v.Key != nil:
 		return fmt.Sprintf("key %d", *v.Key)
+	case v.Type == conf.TunnelL2TPv2:
+		return fmt.Sprintf("tunnel %d session %d", v.TunnelID, v.SessionID)
+	case v.Type == conf.TunnelL2TPv3:
+		return fmt.Sprintf("session %d", v.SessionID)
 	}
 	return "-"
 }

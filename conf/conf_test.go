@@ -352,7 +352,7 @@ func TestValidation(t *testing.T) {
 
 		// [[tunnel]]
 		{name: "tunnel name twice", add: strings.Replace(tunG, `"g1"`, `"v0" #<`, 1), key: "tunnel[2].name", msg: "tunnel[1]"},
-		{name: "tunnel type", add: strings.Replace(tunG, `"gre"`, `"ipip" #<`, 1), key: "tunnel[2].type", msg: `"gre", "vxlan" or "srv6"`},
+		{name: "tunnel type", add: strings.Replace(tunG, `"gre"`, `"ipip" #<`, 1), key: "tunnel[2].type", msg: `"gre", "vxlan", "l2tpv2", "l2tpv3" or "srv6"`},
 		{name: "tunnel type missing", add: strings.NewReplacer("[[tunnel]]", "[[tunnel]] #<", "type = \"gre\"\n", "").Replace(tunG), key: "tunnel[2].type", msg: "required"},
 		{name: "remote missing", add: "\n[[tunnel]] #<\nname = \"g1\"\ntype = \"gre\"\nlocal = \"192.0.2.1\"\n", key: "tunnel[2].remote", msg: "required"},
 		{name: "local missing", add: "\n[[tunnel]] #<\nname = \"g1\"\ntype = \"gre\"\nremote = \"192.0.2.9\"\n", key: "tunnel[2].local", msg: "required"},

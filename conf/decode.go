@@ -384,6 +384,7 @@ const (
 	DefaultVXLANPort    = 4789
 	DefaultSrcPortFirst = 49152
 	DefaultSrcPortLast  = 65535
+	DefaultL2TPPort     = 1701 // RFC 2661 section 8.1, RFC 3931 section 4.1.2
 	DefaultICMPRate     = 100
 	DefaultICMPBurst    = 10
 )
@@ -465,6 +466,15 @@ func (d *decoder) defaults(c *Config) {
 			if !has(k + ".src_port_range") {
 				t.SrcPortRange = [2]int{DefaultSrcPortFirst, DefaultSrcPortLast}
 			}
+		}
+		if t.Type == TunnelL2TPv3 && !has(k+".encap") {
+			t.Encap = EncapUDP
+		}
+		if (t.Type == TunnelL2TPv2 || t.Type == TunnelL2TPv3 && t.Encap == EncapUDP) && !has(k+".dst_port") {
+			t.DstPort = DefaultL2TPPort
+		}
+		if t.Type == TunnelL2TPv2 && t.PPPAddrCtrl == nil {
+			t.PPPAddrCtrl = ptr(true)
 		}
 	}
 	d.ipsecDefaults(c)

@@ -50,7 +50,8 @@ type SA struct {
 	ReplayWindow    int    `toml:"replay_window"`    // in: 0 (off) ..4096; default 64
 	UDPEncap        bool   `toml:"udp_encap"`        // RFC 3948, port 4500 both ends
 	LifetimePackets uint64 `toml:"lifetime_packets"` // 0: none
-	LifetimeBytes   uint64 `toml:"lifetime_bytes"`   // 0: none
+	LifetimeBytes   uint64 `toml:"lifetime_bytes"`   // 0: none (inner bytes out; ESP payload in)
+	SeqStart        uint64 `toml:"seq_start"`        // out: first sequence number; default 1 (resuming an SA)
 }
 
 // Policy is a traffic selector of an SA (RFC 4301 4.4.1), written as the
@@ -233,6 +234,9 @@ func (ch *checker) ipsec(c *Config) {
 			ch.errorf(k+".replay_window", "the anti-replay window is a receiver's: set it on the inbound SA")
 		}
 	}
+	for i := range c.SAs {
+		ch.saSeqStart(indexKey("sa", i), &c.SAs[i])
+	}
 	nsel := map[string]int{}
 	for i := range c.Policies {
 		p := &c.Policies[i]
@@ -286,9 +290,12 @@ func (ch *checker) saAddrs(c *Config, k string, s *SA) {
 	if !ch.checkUnicast(lk, s.Local) || !ch.checkUnicast(rk, s.Remote) {
 		return
 	}
-	if !s.Local.Is4() || !s.Remote.Is4() {
-		ch.errorf(lk, "IPv6 tunnel endpoints are not supported yet: local and remote must be IPv4")
+	if s.Local.Is4() != s.Remote.Is4() {
+		ch.errorf(rk, "%s and local %s are of different families", s.Remote, s.Local)
 		return
+	}
+	if s.Local.Is6() && s.UDPEncap {
+		ch.errorf(k+".udp_encap", "UDP encapsulation (RFC 3948) is for IPv4 endpoints")
 	}
 	switch p := c.portOfAddr(s.Local); {
 	case p == nil:
@@ -397,3 +404,14 @@ func (ch *checker) routeSA(c *Config, k string, r *Route) {
 
 // PortOfAddr returns the port that has a as one of its addresses, or nil.
 func (c *Config) PortOfAddr(a netip.Addr) *Port { return c.portOfAddr(a) }
+
+// saSeqStart checks seq_start: outbound only, inside the sequence space.
+func (ch *checker) saSeqStart(k string, s *SA) {
+	switch {
+	case s.SeqStart == 0: // default: 1
+	case s.Dir != SAOut:
+		ch.errorf(k+".seq_start", "seq_start is for outbound SAs: a receiver learns the sequence from the packets")
+	case !s.ESN && s.SeqStart > 0xffffffff:
+		ch.errorf(k+".seq_start", "%d: without esn the sequence number is 32 bits (at most 4294967295)", s.SeqStart)
+	}
+}

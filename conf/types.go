@@ -84,9 +84,17 @@ type Nexthop struct {
 
 // Tunnel types.
 const (
-	TunnelGRE   = "gre"
-	TunnelVXLAN = "vxlan"
-	TunnelSRv6  = "srv6"
+	TunnelGRE    = "gre"
+	TunnelVXLAN  = "vxlan"
+	TunnelL2TPv2 = "l2tpv2" // RFC 2661 data sessions: PPP-framed IPv4/IPv6, routed into
+	TunnelL2TPv3 = "l2tpv3" // RFC 3931 Ethernet pseudowire, bound with [[l2]]
+	TunnelSRv6   = "srv6"
+)
+
+// L2TPv3 encapsulations (RFC 3931 section 4.1).
+const (
+	EncapUDP = "udp"
+	EncapIP  = "ip" // IP protocol 115
 )
 
 // SRv6 source node behaviours (RFC 8986 section 5), the mode of an srv6 tunnel.
@@ -100,7 +108,7 @@ const (
 // Tunnel is one tunnel endpoint pair.
 type Tunnel struct {
 	Name    string     `toml:"name"`
-	Type    string     `toml:"type"`    // TunnelGRE or TunnelVXLAN
+	Type    string     `toml:"type"`    // TunnelGRE, TunnelVXLAN, TunnelL2TPv2 or TunnelL2TPv3
 	Local   netip.Addr `toml:"local"`   // one of an underlay port's Addresses
 	Remote  netip.Addr `toml:"remote"`  // the far endpoint
 	Nexthop netip.Addr `toml:"nexthop"` // underlay next hop; default Remote; must be a [[nexthop]]
@@ -110,13 +118,26 @@ type Tunnel struct {
 
 	// GRE (RFC 2784, RFC 2890)
 	Key      *uint32 `toml:"key"`      // GRE key; nil = no key field
-	Seq      bool    `toml:"seq"`      // send sequence numbers
+	Seq      bool    `toml:"seq"`      // send sequence numbers (GRE; L2TPv3 in its sublayer)
 	Checksum bool    `toml:"checksum"` // send the GRE checksum
 
 	// VXLAN (RFC 7348)
 	VNI          uint32 `toml:"vni"`            // 24 bits, required for vxlan
-	DstPort      int    `toml:"dst_port"`       // default 4789
+	DstPort      int    `toml:"dst_port"`       // default 4789; L2TP over UDP: 1701 (source port too)
 	SrcPortRange [2]int `toml:"src_port_range"` // inclusive; default [49152, 65535]
+
+	// L2TP (RFC 2661, RFC 3931). Local ids are what arrives (the decap key),
+	// peer ids what is sent. L2TPv2 ids are 16 bits, L2TPv3 session ids 32.
+	TunnelID      uint32 `toml:"tunnel_id"`       // L2TPv2, required, 1..65535
+	SessionID     uint32 `toml:"session_id"`      // required, non-zero
+	PeerTunnelID  uint32 `toml:"peer_tunnel_id"`  // L2TPv2, required, 1..65535
+	PeerSessionID uint32 `toml:"peer_session_id"` // required, non-zero
+	PPPAddrCtrl   *bool  `toml:"ppp_addr_ctrl"`   // L2TPv2: send PPP address/control 0xff03; default true (both accepted)
+	LengthBit     bool   `toml:"length_bit"`      // L2TPv2: send the Length field
+	Encap         string `toml:"encap"`           // L2TPv3: EncapUDP (default) or EncapIP
+	Cookie        Hex    `toml:"cookie"`          // L2TPv3: expected on receive, 0, 4 or 8 bytes of hex
+	PeerCookie    Hex    `toml:"peer_cookie"`     // L2TPv3: sent, 0, 4 or 8 bytes of hex
+	L2Sublayer    bool   `toml:"l2_sublayer"`     // L2TPv3: default L2-specific sublayer (RFC 3931 4.6) both ways
 
 	// UDP tunnels over IPv6: a zero UDP checksum is sent / accepted only when
 	// enabled (RFC 6935, RFC 6936; the kernel's udp6zerocsumtx / udp6zerocsumrx)
@@ -132,7 +153,8 @@ type Tunnel struct {
 // CarriesEthernet reports whether the tunnel takes frames from [[l2]]
 // bindings rather than IP packets from routes.
 func (t *Tunnel) CarriesEthernet() bool {
-	return t.Type == TunnelVXLAN || t.Type == TunnelSRv6 && (t.Mode == SRv6EncapsL2 || t.Mode == SRv6EncapsL2Red)
+	return t.Type == TunnelVXLAN || t.Type == TunnelL2TPv3 ||
+		t.Type == TunnelSRv6 && (t.Mode == SRv6EncapsL2 || t.Mode == SRv6EncapsL2Red)
 }
 
 // SRv6 endpoint behaviours (RFC 8986 section 4), the behavior of a [[sid]].
@@ -167,7 +189,7 @@ type Route struct {
 	SA     string       `toml:"sa"`     // or protect with this outbound [[sa]]
 }
 
-// L2Binding joins an inner port (or one VLAN on it) to an L2 tunnel (VXLAN).
+// L2Binding joins an inner port (or one VLAN on it) to an L2 tunnel (VXLAN, L2TPv3).
 type L2Binding struct {
 	Port   string `toml:"port"`
 	VLAN   int    `toml:"vlan"` // 0: untagged frames (the whole port); 1..4094: that VLAN

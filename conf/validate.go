@@ -370,6 +370,13 @@ func (ch *checker) tunnels(c *Config) {
 	}
 	gres := map[greKey]string{}
 	vxlans := map[vxlanKey]string{}
+	l2tps := map[l2tpKey]string{}
+	udpPorts := map[int]string{}
+	for i := range c.SAs {
+		if c.SAs[i].UDPEncap && c.SAs[i].Dir == SAIn { // RFC 3948: the gateway listens on 4500
+			udpPorts[4500] = "esp (" + ch.ref(indexKey("sa", i)) + ".udp_encap)"
+		}
+	}
 	for i := range c.Tunnels {
 		t := &c.Tunnels[i]
 		k := indexKey("tunnel", i)
@@ -398,6 +405,7 @@ func (ch *checker) tunnels(c *Config) {
 		if !t.DSCP.Copy && t.DSCP.Value > 63 {
 			ch.errorf(k+".dscp", "%d out of range 0..63", t.DSCP.Value)
 		}
+		ch.tunnelKeysFor(k, t)
 
 		switch t.Type {
 		case TunnelGRE:
@@ -462,11 +470,176 @@ func (ch *checker) tunnels(c *Config) {
 					vxlans[vk] = k
 				}
 			}
+		case TunnelL2TPv2, TunnelL2TPv3:
+			ch.l2tp(k, t)
+			if addrsOK {
+				lk := l2tpKey{t.Type, t.Local, t.Remote, t.DstPort, t.SessionID}
+				what := fmt.Sprintf("session %d", t.SessionID)
+				if t.Type == TunnelL2TPv2 {
+					lk.id |= t.TunnelID << 16
+					what = fmt.Sprintf("tunnel %d session %d", t.TunnelID, t.SessionID)
+				}
+				if prev, ok := l2tps[lk]; ok {
+					ch.errorf(ch.at(k+".session_id", k), "%s %s -> %s with %s already defined in %s: give one of them another session_id", t.Type, t.Local, t.Remote, what, ch.ref(prev))
+				} else {
+					l2tps[lk] = k
+				}
+			}
 		case TunnelSRv6:
 		case "":
-			ch.errorf(k+".type", "type is required: %q, %q or %q", TunnelGRE, TunnelVXLAN, TunnelSRv6)
+			ch.errorf(k+".type", "type is required: %s", tunnelTypes)
 		default:
-			ch.errorf(k+".type", "%q: want %q, %q or %q", t.Type, TunnelGRE, TunnelVXLAN, TunnelSRv6)
+			ch.errorf(k+".type", "%q: want %s", t.Type, tunnelTypes)
+		}
+		ch.udpPort(k, t, udpPorts)
+	}
+}
+
+const tunnelTypes = `"gre", "vxlan", "l2tpv2", "l2tpv3" or "srv6"`
+
+// udpProto is what a tunnel's UDP port carries: one protocol per port
+// (the classifier dispatches on the destination port alone); L2TPv2 and
+// L2TPv3 share a port, told apart by their version field.
+func udpProto(t *Tunnel) string {
+	switch {
+	case t.Type == TunnelVXLAN:
+		return "vxlan"
+	case t.Type == TunnelL2TPv2, t.Type == TunnelL2TPv3 && t.Encap == EncapUDP:
+		return "l2tp"
+	}
+	return ""
+}
+
+func (ch *checker) udpPort(k string, t *Tunnel, seen map[int]string) {
+	p := udpProto(t)
+	if p == "" || t.DstPort < 1 || t.DstPort > 65535 {
+		return
+	}
+	if prev, ok := seen[t.DstPort]; ok && !strings.HasPrefix(prev, p+" ") {
+		ch.errorf(ch.at(k+".dst_port", k+".type"), "udp port %d already carries %s: one protocol per UDP port", t.DstPort, prev)
+		return
+	}
+	if _, ok := seen[t.DstPort]; !ok {
+		seen[t.DstPort] = p + " (" + ch.ref(k) + ")"
+	}
+}
+
+type l2tpKey struct {
+	typ           string
+	local, remote netip.Addr
+	port          int // 0 over IP
+	id            uint32
+}
+
+// tunnelKeys: keys that only some tunnel types take, with whether t sets
+// them (by value, as Validate sees a config built in code). new marks the
+// keys GRE and VXLAN tunnels check here; they check the older ones themselves.
+var tunnelKeys = []struct {
+	key   string
+	types []string
+	isNew bool
+	set   func(t *Tunnel) bool
+}{
+	{"key", []string{TunnelGRE}, false, func(t *Tunnel) bool { return t.Key != nil }},
+	{"checksum", []string{TunnelGRE}, false, func(t *Tunnel) bool { return t.Checksum }},
+	{"seq", []string{TunnelGRE, TunnelL2TPv3}, false, func(t *Tunnel) bool { return t.Seq }},
+	{"vni", []string{TunnelVXLAN}, false, func(t *Tunnel) bool { return t.VNI != 0 }},
+	{"src_port_range", []string{TunnelVXLAN}, false, func(t *Tunnel) bool { return t.SrcPortRange != [2]int{} }},
+	{"tunnel_id", []string{TunnelL2TPv2}, true, func(t *Tunnel) bool { return t.TunnelID != 0 }},
+	{"peer_tunnel_id", []string{TunnelL2TPv2}, true, func(t *Tunnel) bool { return t.PeerTunnelID != 0 }},
+	{"session_id", []string{TunnelL2TPv2, TunnelL2TPv3}, true, func(t *Tunnel) bool { return t.SessionID != 0 }},
+	{"peer_session_id", []string{TunnelL2TPv2, TunnelL2TPv3}, true, func(t *Tunnel) bool { return t.PeerSessionID != 0 }},
+	{"ppp_addr_ctrl", []string{TunnelL2TPv2}, true, func(t *Tunnel) bool { return t.PPPAddrCtrl != nil }},
+	{"length_bit", []string{TunnelL2TPv2}, true, func(t *Tunnel) bool { return t.LengthBit }},
+	{"encap", []string{TunnelL2TPv3}, true, func(t *Tunnel) bool { return t.Encap != "" }},
+	{"cookie", []string{TunnelL2TPv3}, true, func(t *Tunnel) bool { return len(t.Cookie) != 0 }},
+	{"peer_cookie", []string{TunnelL2TPv3}, true, func(t *Tunnel) bool { return len(t.PeerCookie) != 0 }},
+	{"l2_sublayer", []string{TunnelL2TPv3}, true, func(t *Tunnel) bool { return t.L2Sublayer }},
+}
+
+// tunnelKeysFor reports the type-specific keys t sets that its type does not take.
+func (ch *checker) tunnelKeysFor(k string, t *Tunnel) {
+	l2tp := t.Type == TunnelL2TPv2 || t.Type == TunnelL2TPv3
+	for _, tk := range tunnelKeys {
+		if !tk.set(t) || !tk.isNew && !l2tp {
+			continue
+		}
+		ok := false
+		for _, ty := range tk.types {
+			ok = ok || ty == t.Type
+		}
+		if !ok {
+			ch.errorf(k+"."+tk.key, "%s is for %s tunnels, not %s", tk.key, strings.Join(tk.types, " and "), t.Type)
+		}
+	}
+}
+
+// l2tp checks the keys of an L2TPv2 or L2TPv3 tunnel.
+func (ch *checker) l2tp(k string, t *Tunnel) {
+	idMax := uint32(0xffff)
+	if t.Type == TunnelL2TPv3 {
+		idMax = 0xffffffff
+	}
+	ids := []struct {
+		key string
+		v   uint32
+	}{{"session_id", t.SessionID}, {"peer_session_id", t.PeerSessionID}}
+	if t.Type == TunnelL2TPv2 {
+		ids = append([]struct {
+			key string
+			v   uint32
+		}{{"tunnel_id", t.TunnelID}, {"peer_tunnel_id", t.PeerTunnelID}}, ids...)
+	}
+	for _, id := range ids {
+		switch {
+		case !ch.has(k + "." + id.key):
+			ch.errorf(k+"."+id.key, "%s is required for an %s tunnel (1..%d)", id.key, t.Type, idMax)
+		case id.v == 0 || id.v > idMax:
+			// RFC 2661 3.1, RFC 3931 4.1: id 0 is the control connection's
+			ch.errorf(k+"."+id.key, "%d out of range 1..%d (0 is reserved for control messages)", id.v, idMax)
+		}
+	}
+	udp, encapOK := true, true
+	if t.Type == TunnelL2TPv3 {
+		switch t.Encap {
+		case EncapUDP:
+		case EncapIP:
+			udp = false
+		default:
+			ch.errorf(k+".encap", "%q: want %q or %q (IP protocol 115)", t.Encap, EncapUDP, EncapIP)
+			encapOK = false
+		}
+		for _, c := range []struct {
+			key string
+			v   Hex
+		}{{"cookie", t.Cookie}, {"peer_cookie", t.PeerCookie}} {
+			if n := len(c.v); n != 0 && n != 4 && n != 8 {
+				ch.errorf(k+"."+c.key, "%d bytes: a cookie is 0, 4 or 8 bytes (RFC 3931 4.1)", n)
+			}
+		}
+		if t.Seq && !t.L2Sublayer {
+			ch.errorf(k+".seq", "seq needs l2_sublayer = true: the sequence number is carried in the L2-specific sublayer")
+		}
+	}
+	switch {
+	case !encapOK: // the port depends on the encapsulation
+	case udp:
+		if t.DstPort < 1 || t.DstPort > 65535 {
+			ch.errorf(k+".dst_port", "%d out of range 1..65535", t.DstPort)
+		}
+	case t.DstPort != 0:
+		ch.errorf(k+".dst_port", "dst_port is for encap = %q; encap = %q has no port", EncapUDP, EncapIP)
+	}
+	for _, z := range []struct {
+		key string
+		on  bool
+	}{{"udp6_zero_csum_tx", t.UDP6ZeroCsumTx}, {"udp6_zero_csum_rx", t.UDP6ZeroCsumRx}} {
+		switch {
+		case !z.on:
+		case !udp:
+			ch.errorf(k+"."+z.key, "%s is for L2TP over UDP, not encap = %q", z.key, EncapIP)
+		case t.Local.Is4():
+			ch.errorf(k+"."+z.key, "%s is for a tunnel over IPv6 (over IPv4 a zero UDP checksum is always accepted)", z.key)
 		}
 	}
 }
@@ -616,7 +789,7 @@ func (ch *checker) l2(c *Config) {
 		case t == nil:
 			ch.errorf(k+".tunnel", "no [[tunnel]] named %q", b.Tunnel)
 		case !t.CarriesEthernet():
-			ch.errorf(k+".tunnel", "tunnel %q is %s, which carries IP packets: route into it with [[route]]; [[l2]] takes a vxlan tunnel or an srv6 one of mode %q", b.Tunnel, tunnelKind(t), SRv6EncapsL2)
+			ch.errorf(k+".tunnel", "tunnel %q is %s, which carries IP packets: route into it with [[route]]; [[l2]] takes a vxlan or l2tpv3 tunnel or an srv6 one of mode %q", b.Tunnel, tunnelKind(t), SRv6EncapsL2)
 		default:
 			if prev, ok := tunnels[b.Tunnel]; ok {
 				ch.errorf(k+".tunnel", "tunnel %q already bound in %s", b.Tunnel, ch.ref(prev))

@@ -180,8 +180,9 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 							  RTE_SECURITY_IPSEC_SA_DIR_INGRESS;
 	prm.ipsec_xform.proto = RTE_SECURITY_IPSEC_SA_PROTO_ESP;
 	prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
-	prm.ipsec_xform.tunnel.type = RTE_SECURITY_IPSEC_TUNNEL_IPV4;
+	prm.ipsec_xform.tunnel.type = c->af == 6 ? RTE_SECURITY_IPSEC_TUNNEL_IPV6 : RTE_SECURITY_IPSEC_TUNNEL_IPV4;
 	prm.ipsec_xform.replay_win_sz = c->win;
+	prm.ipsec_xform.esn.value = c->seq_start;	/* librte_ipsec starts outbound SAs here */
 	prm.crypto_xform = xf;
 	prm.tun.hdr = c->hdr;
 	prm.tun.hdr_len = c->hdr_len;
@@ -221,6 +222,8 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	sa->cdev = c->cdev;
 	sa->spi = rte_cpu_to_be_32(c->spi);
 	sa->win = c->win;
+	sa->esn = c->esn;
+	sa->af = c->af;
 	if (c->alg == TF_ALG_AES_GCM) {
 		sa->iv_len = 8;
 		sa->icv_len = 16;

@@ -2,7 +2,7 @@
 
 /*
  * esp.c - IPsec ESP tunnel mode (RFC 4303) over IPv4, optionally in UDP
- * (RFC 3948), through librte_ipsec and cryptodev.
+ * (RFC 3948), or IPv6, through librte_ipsec and cryptodev.
  *
  * ESP wants batches, so the classifier only stages packets here:
  * tf_esp_decap for ESP (proto 50 or UDP 4500) to a local address,
@@ -22,6 +22,8 @@
  * Sequence numbers, ESN, the replay window, padding and the ICV are the
  * library's job.
  */
+#include <string.h>
+
 #include <rte_cryptodev.h>
 #include <rte_errno.h>
 #include <rte_esp.h>
@@ -107,7 +109,8 @@ static void
 tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	     struct rte_mbuf *m, const struct tf_outer *o)
 {
-	const struct rte_ipv4_hdr *ip = o->ip;
+	const struct rte_ipv4_hdr *ip = o->ip;	/* af 4 only */
+	const struct rte_ipv6_hdr *ip6 = o->ip;	/* af 6 only */
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 	uint32_t ip_hl = o->l4_off - RTE_ETHER_HDR_LEN;
@@ -118,7 +121,8 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const struct tf_sa *sa = NULL;
 	uint16_t i, si = 0;
 
-	if (ip->next_proto_id == IPPROTO_UDP) {
+	/* UDP 4500 reaches here over IPv4 only (worker.c) */
+	if (o->af == 4 && ip->next_proto_id == IPPROTO_UDP) {
 		const struct rte_udp_hdr *udp = (const void *)(p + off);
 
 		if (unlikely(rte_be_to_cpu_16(udp->dgram_len) != esp_len))
@@ -140,7 +144,10 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		for (i = 0; i < e->nb_sa; i++) {
 			const struct tf_sa *s = &e->sa[i];
 
-			if (s->dir == TF_SA_IN && s->spi == spi && s->local == ip->dst_addr) {
+			if (s->dir != TF_SA_IN || s->spi != spi || s->af != o->af)
+				continue;
+			if (o->af == 4 ? s->local == ip->dst_addr :
+					 memcmp(s->local6, ip6->dst_addr, 16) == 0) {
 				sa = s;
 				si = i;
 				break;
@@ -157,8 +164,7 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = hl;		/* librte_ipsec finds ESP at l2_len + l3_len: UDP counts as L3 here */
 	tf_note(w, TF_ACT_DECAP, TF_NO_TUNNEL);
-	tf_esp_stage(w, m, si, in, rte_be_to_cpu_32(tf_load32(p + off + 4)),
-		     rte_pktmbuf_pkt_len(m), ip->type_of_service);
+	tf_esp_stage(w, m, si, in, rte_be_to_cpu_32(tf_load32(p + off + 4)), body, o->tos);
 }
 
 /*
@@ -271,6 +277,46 @@ tf_esp_lookaside(struct tf_worker *w, struct tf_sa *sa, struct rte_mbuf **mb, ui
 	rte_mempool_put_bulk(sa->op_pool, (void **)cop, n);
 }
 
+/*
+ * tf_esp_replay checks and records sequence number seq (low 32 bits) of an
+ * authenticated packet in sa's own window (see tf_sa.rwin) and returns 0 or
+ * the drop reason. The window holds top - win .. top, as librte_ipsec's.
+ */
+static uint8_t
+tf_esp_replay(struct tf_sa *sa, uint32_t seq)
+{
+	uint64_t top = __atomic_load_n(&sa->rtop, __ATOMIC_RELAXED), s = seq;
+	uint64_t bit, old;
+	uint32_t w;
+
+	if (sa->esn) {
+		/* RFC 4303 A2.1: the high bits that put seq nearest the window */
+		uint32_t tl = (uint32_t)top, th = (uint32_t)(top >> 32), bl = tl - sa->win + 1;
+
+		if (tl >= sa->win - 1)
+			th += seq < bl;
+		else if (th != 0)
+			th -= seq >= bl;
+		s = (uint64_t)th << 32 | seq;
+	}
+	if (s > top) {
+		uint64_t from = (top >> 6) + 1, to = s >> 6, i;
+
+		/* the words s moved past are fresh (none when s is in top's word) */
+		if (to >= from && to - from >= TF_RWIN_WORDS)
+			from = to - TF_RWIN_WORDS + 1;
+		for (i = from; i <= to; i++)
+			__atomic_store_n(&sa->rwin[i & (TF_RWIN_WORDS - 1)], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&sa->rtop, s, __ATOMIC_RELAXED);
+	} else if (s + sa->win < top) {
+		return TF_DROP_ESP_OUTSIDE_WINDOW;
+	}
+	w = (uint32_t)(s >> 6) & (TF_RWIN_WORDS - 1);
+	bit = (uint64_t)1 << (s & 63);
+	old = __atomic_fetch_or(&sa->rwin[w], bit, __ATOMIC_RELAXED);
+	return (old & bit) != 0 ? TF_DROP_ESP_REPLAYED : 0;
+}
+
 /* tf_esp_prepare_why: the reason librte_ipsec refused to prepare the packet of p. */
 static uint8_t
 tf_esp_prepare_why(const struct tf_sa *sa, const struct tf_esp_pkt *p, int err)
@@ -280,7 +326,8 @@ tf_esp_prepare_why(const struct tf_sa *sa, const struct tf_esp_pkt *p, int err)
 	/* lengths were checked when staged: what is left is the replay check (RFC 4303 3.4.3) */
 	if (sa->win == 0)
 		return TF_DROP_ESP_BAD_LENGTH;
-	if ((int32_t)(__atomic_load_n(&sa->top_seq, __ATOMIC_RELAXED) - p->seq) >= (int32_t)sa->win)
+	/* librte_ipsec's window holds top - win .. top (ipsec_sqn.h esn_inb_check_sqn) */
+	if ((int32_t)(__atomic_load_n(&sa->top_seq, __ATOMIC_RELAXED) - p->seq) > (int32_t)sa->win)
 		return TF_DROP_ESP_OUTSIDE_WINDOW;
 	return TF_DROP_ESP_REPLAYED;
 }
@@ -292,6 +339,15 @@ tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 
 	/* RFC 4301 5.1.2.1: DSCP copied; ECN copied too (RFC 6040 normal mode) */
+	if (sa->af == 6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)ip;
+
+		/* the library set the payload length; no header checksum in IPv6 */
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)p->tos << 20);
+		w->ctr.sa[sa->slot].pkts++;
+		w->ctr.sa[sa->slot].bytes += p->len;
+		return tf_tx(w, sa->out_port, m);
+	}
 	ip->type_of_service = p->tos;
 	if (sa->udp) {
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
@@ -348,7 +404,6 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	uint32_t glen[TF_ESP_GROUP];
 	uint8_t gv[TF_ESP_GROUP];
 	uint16_t gn = 0, n, k, i, j, end = st->n;
-	uint64_t bytes = 0;
 	int err;
 
 	for (i = first; i < end; i++)
@@ -360,16 +415,26 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 			gn++;
 		}
 
-	/* 1. lifetime (RFC 4301 4.4.2.1): past it the SA stops */
+	/*
+	 * 1. lifetime (RFC 4301 4.4.2.1): past it the SA stops. The group is
+	 * charged up front, so workers sharing the SA never overshoot; a packet
+	 * that would cross a limit is refused, and every later one.
+	 */
 	if (sa->life_pkts != 0 || sa->life_bytes != 0) {
-		uint64_t used = __atomic_fetch_add(&sa->used_pkts, gn, __ATOMIC_RELAXED);
-		uint16_t allow = gn;
+		uint64_t gb = 0, up, ub;
+		uint16_t allow;
 
-		if (sa->life_pkts != 0 && used + gn > sa->life_pkts)
-			allow = used >= sa->life_pkts ? 0 : (uint16_t)(sa->life_pkts - used);
-		if (sa->life_bytes != 0 &&
-		    __atomic_load_n(&sa->used_bytes, __ATOMIC_RELAXED) >= sa->life_bytes)
-			allow = 0;
+		for (j = 0; j < gn; j++)
+			gb += st->p[gi[j]].len;
+		up = __atomic_fetch_add(&sa->used_pkts, gn, __ATOMIC_RELAXED);
+		ub = __atomic_fetch_add(&sa->used_bytes, gb, __ATOMIC_RELAXED);
+		for (allow = 0; allow < gn; allow++) {
+			up++;
+			ub += st->p[gi[allow]].len;
+			if ((sa->life_pkts != 0 && up > sa->life_pkts) ||
+			    (sa->life_bytes != 0 && ub > sa->life_bytes))
+				break;
+		}
 		for (j = allow; j < gn; j++)
 			gv[j] = TF_DROP_ESP_SA_EXPIRED;
 		if (allow < gn)
@@ -417,21 +482,23 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	for (j = 0; j < gn; j++) {
 		const struct tf_esp_pkt *p = &st->p[gi[j]];
 
+		if (gv[j] == TF_ESP_OK && sa->dir == TF_SA_IN && sa->win != 0) {
+			uint8_t why = tf_esp_replay(sa, p->seq);
+
+			if (why != 0)
+				gv[j] = why;
+		}
+
 		if (gv[j] != TF_ESP_OK) {
 			w->ctr.sa[sa->slot].errors++;
 			tf_drop(w, p->in, p->m, (enum tf_drop)gv[j]);
 			continue;
 		}
-		if (sa->dir == TF_SA_OUT) {
-			bytes += p->len;
+		if (sa->dir == TF_SA_OUT)
 			tf_esp_out_done(w, sa, p);
-		} else {
-			bytes += rte_pktmbuf_pkt_len(p->m);
+		else
 			tf_esp_in_done(w, t, sa, p);
-		}
 	}
-	if (sa->life_bytes != 0)
-		__atomic_fetch_add(&sa->used_bytes, bytes, __ATOMIC_RELAXED);
 }
 
 /* tf_esp_flush processes every ESP packet staged during the burst, SA by SA. */

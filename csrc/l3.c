@@ -130,6 +130,8 @@ tf_l3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	switch (tun->type) {
 	case TF_TUN_GRE:
 		return tf_gre_encap(w, tun, in, m, ethertype);
+	case TF_TUN_L2TPV2:
+		return tf_l2tpv2_encap(w, tun, in, m, ethertype);
 	case TF_TUN_SRV6:
 		return tf_srv6_encap(w, tun, in, m, ethertype);
 	default:	/* the table builder routes only into L3 tunnels */
@@ -144,6 +146,8 @@ tf_l2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in, struc
 	switch (tun->type) {
 	case TF_TUN_VXLAN:
 		return tf_vxlan_encap(w, tun, in, m);
+	case TF_TUN_L2TPV3:
+		return tf_l2tpv3_encap(w, tun, in, m);
 	case TF_TUN_SRV6:
 		return tf_srv6_encap_l2(w, tun, in, m);
 	default:	/* the table builder binds only L2 tunnels */

@@ -58,6 +58,12 @@
 	X(BAD_IPV6_EXT,      "bad_ipv6_ext",      "IPv6 extension header malformed, or one the gateway does not process") \
 	X(UDP6_ZERO_CSUM,    "udp6_zero_checksum", "zero UDP checksum over IPv6 on a tunnel that does not accept it (RFC 6935)") \
 	X(BAD_VXLAN,         "bad_vxlan_header",  "VXLAN I flag not set") \
+	X(BAD_L2TP_VERSION,  "bad_l2tp_version",  "L2TP version that no tunnel on this UDP port speaks (2: RFC 2661, 3: RFC 3931)") \
+	X(L2TP_CONTROL,      "l2tp_control",      "L2TP control message (T bit, or L2TPv3 session 0): the control plane is not the data path's") \
+	X(BAD_L2TP_LENGTH,   "bad_l2tp_length",   "L2TPv2 Length field (L bit) not the UDP payload length") \
+	X(BAD_L2TP_OFFSET,   "bad_l2tp_offset",   "L2TPv2 Offset Size points past the end of the message") \
+	X(BAD_L2TP_COOKIE,   "bad_l2tp_cookie",   "L2TPv3 cookie not the session's (RFC 3931 4.1)") \
+	X(PPP_NOT_IP,        "ppp_not_ip",        "PPP protocol neither IPv4 nor IPv6 (LCP, IPCP, ...: PPP negotiation is not the data path's)") \
 	X(UNKNOWN_TUNNEL,    "unknown_tunnel",    "no tunnel for this (source, destination, key) or VNI") \
 	X(UNKNOWN_PAYLOAD,   "unknown_payload",   "tunnel payload type this gateway does not carry") \
 	X(ECN_NOT_ECT,       "ecn_ce_not_ect",    "outer CE over a not-ECT inner packet (RFC 6040)") \
@@ -95,7 +101,8 @@ const char *tf_drop_name(unsigned int reason);
 const char *tf_drop_help(unsigned int reason);
 
 enum tf_side { TF_SIDE_INNER = 0, TF_SIDE_UNDERLAY = 1 };
-enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3, TF_TUN_SRV6 = 4 };
+enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3, TF_TUN_SRV6 = 4,
+		   TF_TUN_L2TPV2 = 5, TF_TUN_L2TPV3 = 6 };
 
 #define TF_TUN_F_SEQ		0x01	/* GRE: send sequence numbers (RFC 2890) */
 #define TF_TUN_F_CSUM		0x02	/* GRE: send the checksum (RFC 2784) */
@@ -103,6 +110,9 @@ enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3, TF_TUN_SRV6
 #define TF_TUN_F_KEY		0x08	/* GRE: the template carries a key */
 #define TF_TUN_F_UDP6_ZERO_TX	0x10	/* UDP over IPv6: send a zero checksum (RFC 6935) */
 #define TF_TUN_F_UDP6_ZERO_RX	0x20	/* UDP over IPv6: accept a zero checksum (RFC 6936) */
+#define TF_TUN_F_L2TP_LEN	0x40	/* L2TPv2: send the Length field (L bit) */
+#define TF_TUN_F_L2TP_SUBLAYER	0x80	/* L2TPv3: default L2-specific sublayer (RFC 3931 4.6) both ways */
+#define TF_TUN_F_L2TP_UDP	0x100	/* L2TPv3: over UDP (else IP protocol 115) */
 
 /*
  * Tunnels the burst loops encapsulate inline (worker.c): the common shapes,
@@ -141,19 +151,23 @@ struct tf_tunnel {
 	 * it just wrote (a store-forwarding stall).
 	 */
 	uint32_t ip_csum_base;
+	uint8_t cookie_len;	/* L2TPv3: bytes of cookie expected on receive: 0, 4 or 8 */
+	uint8_t cookie[8];
 	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
 };
 
 /*
  * Decapsulation key: GRE by (remote, local, key), VXLAN by (local, port,
- * VNI). 16 bytes, no padding: the worker builds it as two words.
+ * VNI), L2TPv2 by (remote, local, port, tunnel id << 16 | session id),
+ * L2TPv3 by (remote, local, UDP port or 0 over IP, session id). 16 bytes,
+ * no padding: the worker builds it as two words.
  */
 struct tf_decap_key {
 	uint8_t type;		/* enum tf_tun_type */
 	uint8_t has_key;	/* GRE: key field present */
 	uint16_t port;		/* VXLAN: UDP destination port, host order */
 	uint32_t id;		/* GRE key or VNI, host order */
-	uint32_t src;		/* GRE: remote IPv4 (network order); VXLAN: 0 */
+	uint32_t src;		/* GRE, L2TP: remote IPv4 (network order); VXLAN: 0 */
 	uint32_t dst;		/* local IPv4 (network order) */
 };
 
@@ -163,7 +177,7 @@ struct tf_decap_key6 {
 	uint8_t has_key;
 	uint16_t port;
 	uint32_t id;
-	uint8_t src[16];	/* GRE: remote IPv6; UDP tunnels: zero */
+	uint8_t src[16];	/* GRE, L2TP: remote IPv6; VXLAN: zero */
 	uint8_t dst[16];	/* local IPv6 */
 };
 
@@ -216,6 +230,7 @@ struct tf_sid {
 struct tf_udp_proto {
 	uint16_t port;		/* host order */
 	uint8_t type;		/* enum tf_tun_type */
+	uint8_t l2tp;		/* L2TP: bit 1 << version for each version a tunnel on the port speaks */
 };
 
 /* tf_table: one immutable forwarding snapshot. */

@@ -18,7 +18,8 @@
 #include <rte_mbuf.h>
 
 #define TF_SA_MAX_SEL	8	/* selectors ([[policy]] entries) per SA */
-#define TF_ESP_HDR_MAX	64	/* Ethernet + outer IPv4 + UDP of an outbound SA */
+#define TF_ESP_HDR_MAX	64	/* Ethernet + outer IPv4 + UDP, or IPv6, of an outbound SA */
+#define TF_RWIN_WORDS	128	/* replay bitmap: 4096 + 64 bits, a power of two words */
 
 enum tf_sa_dir { TF_SA_OUT = 0, TF_SA_IN = 1 };
 enum tf_sa_mode { TF_SA_CPU = 0, TF_SA_LOOKASIDE = 1 };
@@ -52,13 +53,26 @@ struct tf_sa {
 	uint16_t hdr_len;		/* outbound template: Ethernet + IPv4 (+ UDP) */
 	uint16_t slot;			/* counter index (w->ctr.sa) */
 	uint32_t spi;			/* network order */
-	uint32_t local, remote;		/* tunnel endpoints, network order */
+	uint32_t local, remote;		/* IPv4 tunnel endpoints, network order */
+	uint8_t af;			/* outer family: 4 or 6 */
+	uint8_t local6[16];		/* IPv6 local endpoint (af 6) */
 	uint32_t win;			/* anti-replay window, 0 = off */
-	uint64_t life_pkts, life_bytes;	/* 0 = no limit */
+	uint64_t life_pkts, life_bytes;	/* 0 = no limit; bytes as tf_esp_pkt.len counts them */
 	struct tf_sel sel[TF_SA_MAX_SEL];	/* none: any inner packet */
 	/* shared */
 	uint64_t used_pkts, used_bytes;
 	uint32_t top_seq;		/* highest accepted sequence number (low 32 bits) */
+	uint8_t esn;			/* 64-bit sequence numbers */
+	/*
+	 * tunfwd's own anti-replay window (RFC 6479 bitmap), set after the
+	 * ICV verified: librte_ipsec 22.11 keeps its bit in a uint32_t
+	 * (ipsec_sqn.h esn_inb_update_sqn), so numbers whose low 6 bits are
+	 * 32..63 are never marked seen there. Exact with one worker per SA
+	 * (RSS on the outer header gives that); with several, a concurrent
+	 * advance may clear a word another worker just set.
+	 */
+	uint64_t rtop;			/* highest sequence number, ESN high bits included */
+	uint64_t rwin[TF_RWIN_WORDS];
 	uint8_t expired;		/* lifetime reached: every packet is dropped */
 	struct rte_mempool *op_pool;	/* lookaside: crypto ops */
 };
@@ -74,7 +88,7 @@ struct tf_esp_pkt {
 	uint16_t sa;			/* index in tf_esp.sa */
 	uint16_t in;			/* rx port */
 	uint32_t seq;			/* inbound: ESP sequence number, host order */
-	uint32_t len;			/* outbound: inner bytes; inbound: pkt_len before process */
+	uint32_t len;			/* lifetime charge: inner bytes out, ESP payload and trailer in */
 	uint8_t tos;			/* outer TOS (inbound) or inner TOS (outbound) */
 	uint8_t state;			/* 0: waiting, 1: done */
 };
@@ -96,13 +110,15 @@ struct tf_sa_conf {
 	uint32_t spi;			/* host order */
 	uint32_t win;
 	uint64_t flags;			/* RTE_IPSEC_SAFLAG_* */
+	uint64_t seq_start;		/* outbound: first sequence number (0: 1) */
 	uint8_t dir, mode, esn, cdev;
 	uint8_t alg, auth, key_len, auth_key_len;
 	uint8_t key[32];
 	uint8_t auth_key[64];
 	uint8_t salt[4];
 	uint8_t hdr_len;
-	uint8_t hdr[TF_ESP_HDR_MAX];	/* Ethernet + outer IPv4 (+ UDP), lengths and checksum zero */
+	uint8_t af;			/* outer family of hdr: 4 or 6 */
+	uint8_t hdr[TF_ESP_HDR_MAX];	/* Ethernet + outer IPv4 (+ UDP) or IPv6, lengths and checksum zero */
 };
 
 /* Control path (EAL main lcore, crypto.c). All return 0 or -errno unless noted. */

@@ -37,6 +37,28 @@ struct tf_vxlan_hdr {
 } __rte_packed;
 
 /*
+ * L2TP flags and version word, the first 16 bits of an L2TPv2 header (RFC
+ * 2661 section 3.1) and of an L2TPv3 header over UDP (RFC 3931 4.1.2.1):
+ *   T (control message), L (Length present), S (Ns and Nr present),
+ *   O (Offset Size present), P (priority); x bits reserved, ignored on
+ *   receipt; the low 4 bits the version. L2TPv3 over UDP has only T.
+ */
+#define TF_L2TP_T		0x8000
+#define TF_L2TP_L		0x4000
+#define TF_L2TP_S		0x0800
+#define TF_L2TP_O		0x0200
+#define TF_L2TP_VER_MASK	0x000f
+#define TF_L2TP_PORT		1701
+#define TF_IPPROTO_L2TP		115	/* L2TPv3 over IP (RFC 3931 4.1.1) */
+#define TF_L2TP_SEQ_S		0x40000000u	/* default L2-specific sublayer: S bit (RFC 3931 4.6) */
+
+/* PPP (RFC 1661 section 2, RFC 1662 section 3.1) in L2TPv2 data messages. */
+#define TF_PPP_ADDR		0xff
+#define TF_PPP_CTRL		0x03
+#define TF_PPP_IPV4		0x0021	/* RFC 1332 */
+#define TF_PPP_IPV6		0x0057	/* RFC 5072 */
+
+/*
  * IPv6 Segment Routing Header (RFC 8754 section 2), a routing header of
  * type 4: the segment list follows, Segment List[0] being the last segment,
  * then optional TLVs up to (hdr_ext_len + 1) * 8 bytes.

@@ -114,19 +114,6 @@ tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct 
 	return ti;
 }
 
-/* tf_inner_l3_short: the inner frame says IPv4 or IPv6 but its fixed header is not all there. */
-static inline int
-tf_inner_l3_short(const struct rte_mbuf *m, uint16_t ethertype)
-{
-	uint32_t avail = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
-
-	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		return avail < sizeof(struct rte_ipv4_hdr);
-	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
-		return avail < sizeof(struct rte_ipv6_hdr);
-	return 0;
-}
-
 static void
 tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	       struct rte_mbuf *m, const struct tf_outer *o)
@@ -136,9 +123,7 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const struct rte_udp_hdr *udp;
 	const struct tf_vxlan_hdr *vx;
 	const struct tf_tunnel *tun;
-	struct rte_ether_hdr *ieth;
 	uint16_t ulen;
-	uint8_t outer_tos = o->tos;
 	int ti;
 
 	/* the classifier checked that the UDP header is there */
@@ -172,30 +157,5 @@ tf_vxlan_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		return tf_drop(w, in, m, TF_DROP_NO_L2_BINDING);
 
 	rte_pktmbuf_adj(m, (uint16_t)hlen);
-	ieth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	/* outer ECT(1) or CE: RFC 6040 reads and may rewrite the inner IP header, so it must be whole */
-	if ((outer_tos & TF_ECN_ECT1) && tf_inner_l3_short(m, ieth->ether_type))
-		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
-	if (tf_ecn_decap(ieth + 1, ieth->ether_type, outer_tos) != 0)
-		return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
-	tf_note(w, TF_ACT_DECAP, tun->slot);
-	w->ctr.tun[tun->slot].decap_pkts++;
-	w->ctr.tun[tun->slot].decap_bytes += rte_pktmbuf_pkt_len(m);
-
-	if (tun->l2_vlan != 0) {
-		struct rte_vlan_hdr *vh;
-		uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*vh));
-
-		if (unlikely(p == NULL))
-			return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
-		memmove(p, p + sizeof(*vh), 2 * RTE_ETHER_ADDR_LEN);
-		ieth = (struct rte_ether_hdr *)p;
-		vh = (struct rte_vlan_hdr *)(ieth + 1);	/* eth_proto: the old ethertype, in place */
-		vh->vlan_tci = rte_cpu_to_be_16(tun->l2_vlan);
-		ieth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
-	}
-	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - (tun->l2_vlan ? 4 : 0) >
-		     t->port[tun->l2_port].mtu))
-		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
-	tf_tx(w, tun->l2_port, m);
+	tf_l2_deliver(w, t, in, m, tun, o->tos);
 }

@@ -66,9 +66,7 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 	case IPPROTO_GRE:
 		return tf_gre_decap(w, t, in, m, o);
 	case IPPROTO_ESP:
-		if (o->af == 4)	/* ESP over an IPv6 underlay: not yet */
-			return tf_esp_decap(w, t, in, m, o);
-		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
+		return tf_esp_decap(w, t, in, m, o);
 	case IPPROTO_UDP: {
 		const struct rte_udp_hdr *udp;
 		uint16_t i;
@@ -83,6 +81,9 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 			switch (t->udp[i].type) {
 			case TF_TUN_VXLAN:
 				return tf_vxlan_decap(w, t, in, m, o);
+			case TF_TUN_L2TPV2:
+			case TF_TUN_L2TPV3:
+				return tf_l2tp_udp_decap(w, t, in, m, o, t->udp[i].l2tp);
 			case TF_TUN_ESP:
 				if (o->af == 4)
 					return tf_esp_decap(w, t, in, m, o);
@@ -91,6 +92,8 @@ tf_rx_l4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 		}
 		return tf_drop(w, in, m, TF_DROP_LOCAL_UNHANDLED);
 	}
+	case TF_IPPROTO_L2TP:
+		return tf_l2tpv3_ip_decap(w, t, in, m, o);
 	case IPPROTO_ICMPV6:
 		if (o->af == 6)
 			return tf_local6(w, t, in, m, o);

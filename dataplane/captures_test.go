@@ -239,3 +239,101 @@ func TestCaptureMalformed(t *testing.T) {
 		})
 	}
 }
+
+// l2tp-avp-overflow.pcap: 20 frames, 16 of them L2TPv2 control messages
+// (flags 0xf002: T, L and two reserved bits, version 2; tunnel 560, session
+// 2056; Length 514 in 16 bytes) to 127.0.x.1 port 1701, whose IPv4 and UDP
+// lengths (12336, 6632) run past the 58 bytes captured; 2 UDP to port 2048
+// and 2 frames of 8 bytes. The gateway takes the MAC of 10 of them
+// (02:ff:ff:ff:01:00); loopback addresses cannot be a tunnel's, so the
+// derived inputs are readdressed to 192.0.2.1 from the session's peer.
+func l2tpCaptureRig(t *testing.T, session bool) *rig {
+	r := newRig(t)
+	r.ports = []rigPort{
+		{"inner", "inner", innerMAC, `addresses = ["10.1.0.1/24"]`},
+		{"uplink", "underlay", "02:ff:ff:ff:01:00", `addresses = ["192.0.2.1/24"]`},
+	}
+	r.conf = captureDataplane + `
+[[nexthop]]
+ip = "192.0.2.2"
+mac = "` + uplinkPeer + `"
+port = "uplink"
+`
+	if session {
+		r.conf += `
+[[tunnel]]
+name = "l2"
+type = "l2tpv2"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+tunnel_id = 560
+session_id = 2056
+peer_tunnel_id = 1
+peer_session_id = 1
+
+[[route]]
+prefix = "10.2.0.0/16"
+tunnel = "l2"
+`
+	}
+	return r
+}
+
+// readdressL2TP makes a captured IPv4 frame the session peer's: our MAC,
+// 192.0.2.2 -> 192.0.2.1, the IPv4 total length what was captured; with
+// udpFix the UDP length too and a zero checksum, so that the L2TP header
+// reaches the parser; flags, when non-zero, replaces the L2TP flags word.
+func readdressL2TP(f []byte, udpFix bool, flags uint16) []byte {
+	if len(f) < 34 || binary.BigEndian.Uint16(f[12:]) != 0x0800 {
+		return f
+	}
+	f = append([]byte(nil), f...)
+	copy(f, []byte{0x02, 0xff, 0xff, 0xff, 0x01, 0x00})
+	copy(f[26:], []byte{192, 0, 2, 2, 192, 0, 2, 1})
+	binary.BigEndian.PutUint16(f[16:], uint16(len(f)-14))
+	if udpFix && f[23] == 17 && len(f) >= 42 {
+		binary.BigEndian.PutUint16(f[38:], uint16(len(f)-34))
+		f[40], f[41] = 0, 0
+		if flags != 0 && len(f) >= 44 && binary.BigEndian.Uint16(f[36:]) == 1701 {
+			binary.BigEndian.PutUint16(f[42:], flags)
+		}
+	}
+	return fixIPv4(f)
+}
+
+func TestCaptureL2TPAVPOverflow(t *testing.T) {
+	in := readCapture(t, "l2tp-avp-overflow.pcap")
+	require.Len(t, in, 20)
+	derive := func(udpFix bool, flags uint16) [][]byte {
+		var out [][]byte
+		for _, f := range in {
+			out = append(out, readdressL2TP(f, udpFix, flags))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		session bool
+		in      [][]byte
+		drops   map[string]uint64
+	}{
+		// 10 to our MAC, their IPv4 length past the frame; 8 to other MACs; 2 shorter than Ethernet
+		{"as_captured", true, in, map[string]uint64{"bad_ip_length": 10, "not_local": 8, "truncated": 2}},
+		// UDP lengths past the datagram; port 2048 carries no tunnel
+		{"readdressed", true, derive(false, 0), map[string]uint64{"bad_udp": 16, "local_unhandled": 2, "truncated": 2}},
+		// the control messages reach the L2TP parser: T bit
+		{"udp_fixed", true, derive(true, 0), map[string]uint64{"l2tp_control": 16, "local_unhandled": 2, "truncated": 2}},
+		// as data messages of the session (T cleared): Length 514 in 16 bytes
+		{"as_data", true, derive(true, 0x7002), map[string]uint64{"bad_l2tp_length": 16, "local_unhandled": 2, "truncated": 2}},
+		// without an L2TP tunnel, port 1701 is nobody's
+		{"no_session", false, derive(true, 0), map[string]uint64{"local_unhandled": 18, "truncated": 2}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := l2tpCaptureRig(t, c.session).run(map[string][][]byte{"uplink": c.in})
+			require.Empty(t, res.out["uplink"])
+			require.Empty(t, res.out["inner"])
+			require.Equal(t, c.drops, nonZero(res.ctr.Drops))
+			require.Zero(t, res.tunnel("l2").DecapPkts)
+		})
+	}
+}

@@ -65,6 +65,9 @@ type protoCase struct {
 	wrongKey func(payload []byte) []byte
 	// truncations cut a frame built by decap at named places.
 	truncations []truncation
+	// tsharkOpts are further tshark options (session parameters tshark
+	// would learn from a control plane, decode-as).
+	tsharkOpts []string
 }
 
 type truncation struct {
@@ -143,12 +146,14 @@ func protoCases() []protoCase {
 		greCase(greSpec{name: "gre_key_seq_csum_ipv6", tunnel: "gre4", remote: "192.0.2.11", key: u32(0xdeadbeef), seq: true, csum: true,
 			ttl: 255, df: true, tos: func(in uint8) uint8 { return in & 3 }, dst: "2001:db8:5::7"}),
 		vxlanCase(),
+		l2tpv2Case(),
+		l2tpv3Case(),
 	}
 }
 
 func conformanceRig(t *testing.T) *rig {
 	r := newRig(t)
-	r.extra = conformanceConf
+	r.extra = conformanceConf + conformanceL2TPConf
 	return r
 }
 
@@ -185,13 +190,13 @@ func (pc *protoCase) testEncap(t *testing.T) {
 	if pc.checkEncapAll != nil {
 		pc.checkEncapAll(t, in, out)
 	}
-	rows := tshark(t, res.pcap["uplink"], pc.encapFields...)
+	rows := tsharkOpts(t, res.pcap["uplink"], pc.tsharkOpts, pc.encapFields...)
 	require.Len(t, rows, len(in))
 	for i, row := range rows {
 		require.Equal(t, pc.encapRow(i, in[i]), row, "frame %d: %v", i, pc.encapFields)
 	}
 	layer, _, _ := pc.encapInner(0, in[0])
-	for i, fr := range tsharkLayers(t, res.pcap["uplink"], "", layer) {
+	for i, fr := range tsharkLayersOpts(t, res.pcap["uplink"], pc.tsharkOpts, "", layer) {
 		_, occ, want := pc.encapInner(i, in[i])
 		pc.sameCarried(t, want, fr.layer(t, occ), fmt.Sprintf("frame %d (tshark)", i))
 	}
@@ -211,7 +216,7 @@ func (pc *protoCase) testDecap(t *testing.T) {
 	for i := range out {
 		pc.checkDecap(t, i, pay[i], out[i])
 	}
-	rows := tshark(t, res.pcap[pc.clear], pc.decapFields...)
+	rows := tsharkOpts(t, res.pcap[pc.clear], pc.tsharkOpts, pc.decapFields...)
 	require.Len(t, rows, len(in))
 	for i, row := range rows {
 		require.Equal(t, pc.decapRow(i, pay[i]), row, "frame %d: %v", i, pc.decapFields)

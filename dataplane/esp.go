@@ -168,6 +168,7 @@ func (e *espState) addSA(cfg *conf.Config, s *conf.SA, i int, ports map[string]*
 	var c C.struct_tf_sa_conf
 	c.spi = C.uint32_t(s.SPI)
 	c.win = C.uint32_t(s.ReplayWindow)
+	c.seq_start = C.uint64_t(s.SeqStart)
 	if nq > 1 {
 		c.flags = C.RTE_IPSEC_SAFLAG_SQN_ATOM // several workers share the sequence and window
 	}
@@ -222,6 +223,10 @@ func (e *espState) addSA(cfg *conf.Config, s *conf.SA, i int, ports map[string]*
 	}
 	hdr := espTemplate(s, dstMAC, outPort.MAC)
 	c.hdr_len = C.uint8_t(len(hdr))
+	c.af = 4
+	if s.Local.Is6() {
+		c.af = 6
+	}
 	for j, b := range hdr {
 		c.hdr[j] = C.uint8_t(b)
 	}
@@ -234,8 +239,15 @@ func (e *espState) addSA(cfg *conf.Config, s *conf.SA, i int, ports map[string]*
 	e.nsa = i + 1
 	e.c.nb_sa = C.uint16_t(e.nsa)
 	sa.slot = C.uint16_t(i)
-	sa.local = be32(s.Local)
-	sa.remote = be32(s.Remote)
+	if s.Local.Is6() {
+		l := s.Local.As16()
+		for j, b := range l {
+			sa.local6[j] = C.uint8_t(b)
+		}
+	} else {
+		sa.local = be32(s.Local)
+		sa.remote = be32(s.Remote)
+	}
 	sa.out_port = C.uint16_t(outPort.ID)
 	sa.mtu = C.uint16_t(outPort.Spec.MTU)
 	sa.hdr_len = C.uint16_t(len(hdr))
@@ -273,6 +285,17 @@ func prefixMask(p netip.Prefix) C.uint32_t {
 // SA; librte_ipsec patches the IPv4 length and id, the worker TOS, checksum
 // and UDP length.
 func espTemplate(s *conf.SA, dst, src conf.MAC) []byte {
+	if s.Local.Is6() {
+		// librte_ipsec patches the payload length, the worker the traffic class
+		ip := make([]byte, ipv6Len)
+		ip[0] = 0x60
+		ip[6] = 50
+		ip[7] = 64
+		l, r := s.Local.As16(), s.Remote.As16()
+		copy(ip[8:24], l[:])
+		copy(ip[24:40], r[:])
+		return append(ethHeader(dst, src, 0x86dd), ip...)
+	}
 	h := ethHeader(dst, src, 0x0800)
 	ip := make([]byte, ipv4Len)
 	ip[0] = 0x45
@@ -394,7 +417,7 @@ func fillESP(t *C.struct_tf_table, cfg *conf.Config, e *espState) error {
 	t.esp = e.c
 	for _, s := range cfg.SAs {
 		if s.UDPEncap && s.Dir == conf.SAIn {
-			return addUDP(t, 4500, C.TF_TUN_ESP)
+			return addUDP(t, 4500, C.TF_TUN_ESP, 0)
 		}
 	}
 	return nil

@@ -157,6 +157,7 @@ func runPy(t *testing.T, req map[string]any) []byte {
 type pyPkt struct {
 	Inner  string `json:"inner"`
 	Seq    uint32 `json:"seq"`
+	High   uint32 `json:"seq_high,omitempty"` // ESN: the high 32 bits
 	Tamper string `json:"tamper,omitempty"`
 	Pad    string `json:"pad,omitempty"`
 	Next   int    `json:"next,omitempty"`
@@ -253,6 +254,8 @@ func TestESPAlgorithms(t *testing.T) {
 				require.Equal(t, mustMAC(uplinkPeer), net.HardwareAddr(fr[0:6]))
 				require.Equal(t, mustMAC(uplinkMAC), net.HardwareAddr(fr[6:12]))
 			}
+			// and tshark, a second decoder, agrees
+			checkTsharkESP(t, a, res.pcap["uplink"], out)
 			// inbound: the inner packets scapy encrypted, to the inner next hop
 			require.Len(t, res.out["inner"], len(back))
 			for i, fr := range res.out["inner"] {

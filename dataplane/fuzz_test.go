@@ -125,6 +125,82 @@ nexthop = "192.0.2.2"
 vni = 200
 dst_port = 8472
 
+[[tunnel]]
+name = "l2tp2"
+type = "l2tpv2"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+tunnel_id = 100
+session_id = 200
+peer_tunnel_id = 300
+peer_session_id = 400
+length_bit = true
+
+[[tunnel]]
+name = "pw3ip"
+type = "l2tpv3"
+encap = "ip"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+session_id = 4096
+peer_session_id = 8192
+cookie = "0x01020304"
+peer_cookie = "0x0a0b0c0d"
+
+[[tunnel]]
+name = "pw3udp"
+type = "l2tpv3"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+session_id = 4097
+peer_session_id = 8193
+cookie = "0x1112131415161718"
+l2_sublayer = true
+seq = true
+
+[[route]]
+prefix = "10.7.0.0/16"
+tunnel = "l2tp2"
+
+[[l2]]
+port = "l2"
+vlan = 30
+tunnel = "pw3ip"
+
+[[l2]]
+port = "l2"
+vlan = 31
+tunnel = "pw3udp"
+
+[[tunnel]]
+name = "l2tp2v6"
+type = "l2tpv2"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+tunnel_id = 102
+session_id = 202
+peer_tunnel_id = 302
+peer_session_id = 402
+udp6_zero_csum_rx = true
+
+[[route]]
+prefix = "10.9.0.0/16"
+tunnel = "l2tp2v6"
+
+[[tunnel]]
+name = "pw3udp6"
+type = "l2tpv3"
+local = "` + uplink6 + `"
+remote = "` + peer6 + `"
+session_id = 4099
+peer_session_id = 8195
+cookie = "0xcafef00d"
+
+[[l2]]
+port = "l2"
+vlan = 33
+tunnel = "pw3udp6"
+
 [[nexthop]]
 ip = "` + peer6 + `"
 mac = "` + uplinkPeer + `"
@@ -459,6 +535,26 @@ func fuzzSeeds(f testing.TB) []fuzzSeed {
 		&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 1, Seq: 1},
 		gopacket.Payload(make([]byte, 3000)))
 	add("uplink", echo, 0x7000|34)
+	// L2TP: a session's data messages with every optional field, pseudowires over IP and UDP
+	l2tpBack := ipPacket(pktgen.Frame(returnFlow(), 100, 1))
+	add("uplink", l2tpPeer{}.udp(v2msg{l: true, s: true, o: true, offset: 3, tid: 100, sid: 200, ppp: pppFor(l2tpBack)}.bytes(l2tpBack)), 42, 0x2000|46)
+	add("uplink", l2tpPeer{}.udp(v2msg{tid: 100, sid: 200, ppp: []byte{0x21}}.bytes(l2tpBack)))
+	add("uplink", v3specs[0].frame(pktgen.Frame(l2Flow(), 60, 1), nil), 0x1000|38)
+	add("uplink", v3spec{udp: true, sid: 4097, cookie: "1112131415161718", sublayer: true}.frame(pktgen.Frame(l2Flow(), 60, 1), binary.BigEndian.AppendUint32(nil, 0x40000007)), 50)
+	to7 := innerFlow()
+	to7.Dst = netip.MustParseAddr("10.7.0.9")
+	add("inner", pktgen.Frame(to7, 200, 1), 14)
+	add("uplink", l2tpPeer{v6: true}.udp(v2msg{s: true, tid: 102, sid: 202, ppp: pppFor(l2tpBack)}.bytes(l2tpBack)), 62, 0x1000|70)
+	add("uplink", l2tpPeer{v6: true, zeroCsum: true}.udp(v2msg{o: true, offset: 1, tid: 102, sid: 202, ppp: pppFor(l2tpBack)}.bytes(l2tpBack)))
+	add("uplink", v3specs[3].frame(pktgen.Frame(l2Flow(), 100, 1), nil), 0x2000|66)
+	to9 := innerFlow()
+	to9.Dst = netip.MustParseAddr("10.9.0.9")
+	add("inner", pktgen.Frame(to9, 300, 1))
+	for _, vid := range []uint16{30, 31, 33} {
+		vf := l2Flow()
+		vf.VLAN = vid
+		add("l2", pktgen.Frame(vf, 300, 1), 0x3000|18)
+	}
 	// IPv6 underlay: GRE and VXLAN, ND, echo, extension headers
 	back6 := returnFlow()
 	back6.Src = netip.MustParseAddr("10.6.0.9")

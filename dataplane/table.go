@@ -185,7 +185,11 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 			if tc.UDP6ZeroCsumRx {
 				tun.flags |= C.TF_TUN_F_UDP6_ZERO_RX
 			}
-			if err := addUDP(t, uint16(tc.DstPort), C.TF_TUN_VXLAN); err != nil {
+			if err := addUDP(t, uint16(tc.DstPort), C.TF_TUN_VXLAN, 0); err != nil {
+				return err
+			}
+		case conf.TunnelL2TPv2, conf.TunnelL2TPv3:
+			if err := fillL2TP(t, tun, k, tc); err != nil {
 				return err
 			}
 		}
@@ -196,7 +200,7 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 			l, r := tc.Local.As16(), tc.Remote.As16()
 			for j := range l {
 				k6.dst[j] = C.uint8_t(l[j])
-				if tc.Type == conf.TunnelGRE {
+				if tc.Type != conf.TunnelVXLAN {
 					k6.src[j] = C.uint8_t(r[j])
 				}
 			}
@@ -254,18 +258,67 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 	return nil
 }
 
-func addUDP(t *C.struct_tf_table, port uint16, typ int) error {
+// addUDP makes port carry protocol typ; l2tp: the L2TP version bit (1 << version) to add.
+func addUDP(t *C.struct_tf_table, port uint16, typ int, l2tp uint8) error {
 	for i := 0; i < int(t.nb_udp); i++ {
 		if uint16(t.udp[i].port) == port {
+			t.udp[i].l2tp |= C.uint8_t(l2tp)
 			return nil
 		}
 	}
 	if int(t.nb_udp) == C.TF_MAX_UDP {
 		return fmt.Errorf("%w: at most %d tunnel UDP ports", ErrTooMany, C.TF_MAX_UDP)
 	}
-	t.udp[t.nb_udp] = C.struct_tf_udp_proto{port: C.uint16_t(port), _type: C.uint8_t(typ)}
+	t.udp[t.nb_udp] = C.struct_tf_udp_proto{port: C.uint16_t(port), _type: C.uint8_t(typ), l2tp: C.uint8_t(l2tp)}
 	t.nb_udp++
 	return nil
+}
+
+// fillL2TP sets what the worker needs of an L2TP tunnel: flags, the cookie it
+// expects, its decap key (remote address set by the caller) and its UDP port.
+func fillL2TP(t *C.struct_tf_table, tun *C.struct_tf_tunnel, k *C.struct_tf_decap_key, tc *conf.Tunnel) error {
+	if tc.Local.Is4() {
+		k.src = be32(tc.Remote)
+	}
+	if tc.UDP6ZeroCsumTx {
+		tun.flags |= C.TF_TUN_F_UDP6_ZERO_TX
+	}
+	if tc.UDP6ZeroCsumRx {
+		tun.flags |= C.TF_TUN_F_UDP6_ZERO_RX
+	}
+	if tc.Type == conf.TunnelL2TPv2 {
+		tun._type = C.TF_TUN_L2TPV2
+		k._type = C.TF_TUN_L2TPV2
+		k.port = C.uint16_t(tc.DstPort)
+		k.id = C.uint32_t(tc.TunnelID<<16 | tc.SessionID)
+		if tc.LengthBit {
+			tun.flags |= C.TF_TUN_F_L2TP_LEN
+		}
+		return addUDP(t, uint16(tc.DstPort), C.TF_TUN_L2TPV2, 1<<2)
+	}
+	tun._type = C.TF_TUN_L2TPV3
+	tun.l2_port = C.TF_NO_PORT // until an [[l2]] binds it
+	k._type = C.TF_TUN_L2TPV3
+	k.id = C.uint32_t(tc.SessionID)
+	if len(tc.Cookie) > len(tun.cookie) {
+		return fmt.Errorf("tunnel %s: cookie of %d bytes, at most %d", tc.Name, len(tc.Cookie), len(tun.cookie))
+	}
+	tun.cookie_len = C.uint8_t(len(tc.Cookie))
+	for i, b := range tc.Cookie {
+		tun.cookie[i] = C.uint8_t(b)
+	}
+	if tc.L2Sublayer {
+		tun.flags |= C.TF_TUN_F_L2TP_SUBLAYER
+	}
+	if tc.Seq {
+		tun.flags |= C.TF_TUN_F_SEQ
+	}
+	if tc.Encap == conf.EncapIP {
+		return nil
+	}
+	tun.flags |= C.TF_TUN_F_L2TP_UDP
+	k.port = C.uint16_t(tc.DstPort)
+	return addUDP(t, uint16(tc.DstPort), C.TF_TUN_L2TPV3, 1<<3)
 }
 
 var sidBehaviors = map[string]C.uint8_t{

@@ -116,6 +116,59 @@ func vxlanTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	return template{hdr: append(h, u...), l4Off: l4}
 }
 
+// udpHeader: source and destination port, length and checksum patched per packet.
+func udpHeader(sport, dport int) []byte {
+	u := make([]byte, udpLen)
+	binary.BigEndian.PutUint16(u, uint16(sport))
+	binary.BigEndian.PutUint16(u[2:], uint16(dport))
+	return u
+}
+
+// l2tpv2Template: UDP from and to the L2TP port (RFC 2661 8.1), the data
+// message header (version 2, Length field when asked for, the peer's tunnel
+// and session ids; RFC 2661 3.1), PPP address and control when configured
+// and the PPP protocol, patched per packet (RFC 1661 2).
+func l2tpv2Template(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
+	h, l4 := outerIP(t, dstMAC, srcMAC, 17)
+	b := udpHeader(t.DstPort, t.DstPort)
+	flags := uint16(2)
+	if t.LengthBit {
+		flags |= 0x4000
+	}
+	b = binary.BigEndian.AppendUint16(b, flags)
+	if t.LengthBit {
+		b = append(b, 0, 0)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(t.PeerTunnelID))
+	b = binary.BigEndian.AppendUint16(b, uint16(t.PeerSessionID))
+	if t.PPPAddrCtrl == nil || *t.PPPAddrCtrl {
+		b = append(b, 0xff, 0x03)
+	}
+	b = append(b, 0, 0)
+	return template{hdr: append(h, b...), l4Off: l4}
+}
+
+// l2tpv3Template: over UDP the flags/version word (T clear, version 3) and
+// 16 reserved bits (RFC 3931 4.1.2.1), over IP protocol 115 nothing
+// (4.1.1.1); then the peer's session id and cookie and, when configured,
+// the default L2-specific sublayer (4.6), its S bit and sequence patched.
+func l2tpv3Template(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
+	var h, b []byte
+	var l4 int
+	if t.Encap == conf.EncapIP {
+		h, l4 = outerIP(t, dstMAC, srcMAC, 115)
+	} else {
+		h, l4 = outerIP(t, dstMAC, srcMAC, 17)
+		b = append(udpHeader(t.DstPort, t.DstPort), 0, 3, 0, 0)
+	}
+	b = binary.BigEndian.AppendUint32(b, t.PeerSessionID)
+	b = append(b, t.PeerCookie...)
+	if t.L2Sublayer {
+		b = append(b, 0, 0, 0, 0)
+	}
+	return template{hdr: append(h, b...), l4Off: l4}
+}
+
 // ipv4CsumBase sums the 16-bit words of an outer IPv4 header template with
 // the TOS byte, total length, id and checksum taken as zero; the worker adds
 // the per-packet values (tf_outer_csum in csrc/tf_pkt.h).
@@ -178,6 +231,10 @@ func buildTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) (template, error) {
 		return greTemplate(t, dstMAC, srcMAC), nil
 	case conf.TunnelVXLAN:
 		return vxlanTemplate(t, dstMAC, srcMAC), nil
+	case conf.TunnelL2TPv2:
+		return l2tpv2Template(t, dstMAC, srcMAC), nil
+	case conf.TunnelL2TPv3:
+		return l2tpv3Template(t, dstMAC, srcMAC), nil
 	}
 	return template{}, fmt.Errorf("tunnel %s: type %q has no template", t.Name, t.Type)
 }

@@ -34,9 +34,16 @@ func runTshark(t *testing.T, args ...string) []byte {
 // fields per frame; repeated fields (outer and inner IP) come comma-joined.
 func tshark(t *testing.T, pcap string, fields ...string) [][]string {
 	t.Helper()
+	return tsharkOpts(t, pcap, nil, fields...)
+}
+
+// tsharkOpts is tshark with further options (-o preferences, -d decode-as).
+func tsharkOpts(t *testing.T, pcap string, opts []string, fields ...string) [][]string {
+	t.Helper()
 	needTshark(t)
 	args := []string{"-n", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
 		"-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"}
+	args = append(args, opts...)
 	for _, f := range fields {
 		args = append(args, "-e", f)
 	}
@@ -68,8 +75,14 @@ func (f tsharkFrame) layer(t *testing.T, n int) []byte {
 // matching filter ("" for all), the frame bytes and the offsets of layer.
 func tsharkLayers(t *testing.T, pcap, filter, layer string) []tsharkFrame {
 	t.Helper()
+	return tsharkLayersOpts(t, pcap, nil, filter, layer)
+}
+
+// tsharkLayersOpts is tsharkLayers with further tshark options.
+func tsharkLayersOpts(t *testing.T, pcap string, opts []string, filter, layer string) []tsharkFrame {
+	t.Helper()
 	needTshark(t)
-	args := []string{"-n", "-r", pcap, "-T", "json", "-x", "--no-duplicate-keys", "-J", layer}
+	args := append([]string{"-n", "-r", pcap, "-T", "json", "-x", "--no-duplicate-keys", "-J", layer}, opts...)
 	if filter != "" {
 		args = append(args, "-Y", filter)
 	}

@@ -264,10 +264,12 @@ func serve(cfg *conf.Config, opts runOpts, stdout io.Writer) error {
 		}
 	}
 	c := g.Counters()
+	sas := g.SACounters()
 	elapsed := time.Since(start)
 	closeErr := g.Close()
 	avail, size := g.ClosedPool()
 	s := newSummary(cfg, c, elapsed, reason, avail, size)
+	s.SAs = sas
 	s.print(out)
 	if opts.statsJSON != "" {
 		if err := s.writeJSON(opts.statsJSON); err != nil {

@@ -20,6 +20,9 @@ type summary struct {
 	Mempool   mempool                    `json:"mempool"`
 	Ports     []dataplane.PortCounters   `json:"ports"`
 	Tunnels   []dataplane.TunnelCounters `json:"tunnels"`
+	SAs       []dataplane.SACounters     `json:"sas"`
+	SIDs      []dataplane.SIDCounters    `json:"sids"`
+	ICMPErrs  map[string]uint64          `json:"icmp_errors"` // ICMPv6 errors sent, by the reason of the packet that caused each
 	Drops     map[string]uint64          `json:"drops"`
 	Dropped   uint64                     `json:"dropped"`
 	ARP       uint64                     `json:"arp_replies"`
@@ -37,7 +40,7 @@ type mempool struct {
 
 func newSummary(cfg *conf.Config, c dataplane.Counters, d time.Duration, reason string, avail, size int) *summary {
 	s := &summary{Stopped: reason, Seconds: d.Seconds(), Mempool: mempool{size, avail},
-		Ports: c.Ports, Tunnels: c.Tunnels, Drops: c.Drops, Dropped: c.Dropped(),
+		Ports: c.Ports, Tunnels: c.Tunnels, SIDs: c.SIDs, ICMPErrs: c.ICMPErrors, Drops: c.Drops, Dropped: c.Dropped(),
 		ARP: c.ARPReplies, ND: c.NDReplies, Echo: c.EchoReplies, Routed: c.Routed}
 	for _, t := range c.Tunnels {
 		s.EncapPkts += t.EncapPkts
@@ -63,6 +66,18 @@ func (s *summary) print(out io.Writer) {
 		for _, t := range s.Tunnels {
 			fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t\n", t.Name, t.Type, t.EncapPkts, t.EncapBytes,
 				t.DecapPkts, t.DecapBytes)
+		}
+		w.Flush()
+		fmt.Fprintln(out)
+	}
+	if len(s.SAs) > 0 {
+		fmt.Fprintln(w, "sa\tdir\tspi\tpackets\tbytes\terrors\tstate\t")
+		for _, a := range s.SAs {
+			state := "active"
+			if a.Expired {
+				state = "expired"
+			}
+			fmt.Fprintf(w, "%s\t%s\t0x%08x\t%d\t%d\t%d\t%s\t\n", a.Name, a.Dir, a.SPI, a.Packets, a.Bytes, a.Errors, state)
 		}
 		w.Flush()
 		fmt.Fprintln(out)

@@ -3,10 +3,10 @@
 cryptography package for deliberately malformed packets).
 
 Reads one JSON request on stdin:
-  {"op": "decrypt", "sa": SA, "pcap": path}
+  {"op": "decrypt", "sa": SA, "pcap": path, "esn_highs": [n, ...] (optional)}
       -> {"packets": [{"spi": n, "seq": n, "udp": bool, "inner": hex, "csum_ok": bool}]}
   {"op": "encrypt", "sa": SA, "pcap": path, "src_mac":..., "dst_mac":...,
-   "packets": [{"inner": hex, "seq": n, "tamper": "", "pad": "", "next": n}]}
+   "packets": [{"inner": hex, "seq": n, "seq_high": n, "tamper": "", "pad": "", "next": n}]}
       -> writes the pcap of Ether/IP/ESP (or Ether/IP/UDP/ESP) frames
 SA: {"spi", "src", "dst", "aead"|"cipher"+"auth", "key", "salt", "auth_key", "esn", "udp"}
 """
@@ -15,7 +15,7 @@ import os
 import struct
 import sys
 
-from scapy.all import IP, UDP, Ether, wrpcap, rdpcap, raw
+from scapy.all import IP, IPv6, UDP, Ether, wrpcap, rdpcap, raw
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 CRYPT = {"aes-128-gcm": "AES-GCM", "aes-256-gcm": "AES-GCM",
@@ -36,7 +36,8 @@ def make_sa(s, tunnel_src, tunnel_dst):
         kw["auth_key"] = bytes.fromhex(s.get("auth_key", "")) or None
     if s.get("udp"):
         kw["nat_t_header"] = UDP(sport=4500, dport=4500)
-    return SecurityAssociation(ESP, spi=s["spi"], tunnel_header=IP(src=tunnel_src, dst=tunnel_dst),
+    outer = IPv6 if ":" in tunnel_src else IP
+    return SecurityAssociation(ESP, spi=s["spi"], tunnel_header=outer(src=tunnel_src, dst=tunnel_dst),
                                esn_en=bool(s.get("esn")), **kw)
 
 
@@ -51,13 +52,19 @@ def decrypt(req):
     s = req["sa"]
     sa = make_sa(s, s["src"], s["dst"])
     out = []
-    for fr in rdpcap(req["pcap"]):
-        ip = fr[IP]
-        esp = ip[ESP] if ESP in ip else ESP(raw(ip[UDP].payload))
-        spi, seq = esp.spi, esp.seq
-        high = req.get("esn_high", 0)
-        outer = {"spi": spi, "seq": seq, "udp": UDP in ip and ip[UDP].dport == 4500,
-                 "outer_len": ip.len, "tos": ip.tos, "df": bool(ip.flags.DF), "outer_csum_ok": csum_ok(ip)}
+    highs = req.get("esn_highs")  # per packet: the ESN high bits the sender used
+    for i, fr in enumerate(rdpcap(req["pcap"])):
+        high = highs[i] if highs else req.get("esn_high", 0)
+        if IPv6 in fr and fr[IPv6].nh == 50:
+            ip = fr[IPv6]
+            esp = ip[ESP]
+            outer = {"spi": esp.spi, "seq": esp.seq, "udp": False, "outer_len": 40 + ip.plen,
+                     "tos": ip.tc, "df": False, "outer_csum_ok": True, "v6": True}
+        else:
+            ip = fr[IP]
+            esp = ip[ESP] if ESP in ip else ESP(raw(ip[UDP].payload))
+            outer = {"spi": esp.spi, "seq": esp.seq, "udp": UDP in ip and ip[UDP].dport == 4500,
+                     "outer_len": ip.len, "tos": ip.tos, "df": bool(ip.flags.DF), "outer_csum_ok": csum_ok(ip)}
         inner = sa.decrypt(ip, esn_en=bool(s.get("esn")), esn=high)
         outer.update({"inner": raw(inner).hex(), "csum_ok": csum_ok(inner)})
         out.append(outer)
@@ -89,8 +96,9 @@ def encrypt(req):
             outer = IP(raw(outer))
         else:
             high = p.get("seq_high", 0)
+            sa.seq_num = p["seq"]  # scapy reads seq_num=0 as "the SA's counter": set that too
             outer = sa.encrypt(IP(inner), seq_num=p["seq"], esn_en=bool(s.get("esn")), esn=high)
-            outer = IP(raw(outer))
+            outer = (IPv6 if ":" in s["src"] else IP)(raw(outer))
         b = bytearray(raw(outer))
         if s.get("udp"):
             # scapy 2.5 leaves the NAT-T header's length at 8: make it cover the ESP
@@ -100,7 +108,7 @@ def encrypt(req):
             b[len(b) // 2] ^= 0x01
         elif t == "icv":
             b[-1] ^= 0x80
-        frames.append(Ether(src=req["src_mac"], dst=req["dst_mac"]) / IP(bytes(b)))
+        frames.append(Ether(src=req["src_mac"], dst=req["dst_mac"]) / (IPv6 if ":" in s["src"] else IP)(bytes(b)))
     wrpcap(req["pcap"], frames)
     json.dump({"written": len(frames)}, sys.stdout)
 
