@@ -229,30 +229,13 @@ static void
 tf_srv6_decap2(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
 	       const struct tf_sid *sid, uint32_t off)
 {
-	struct rte_ether_hdr *ieth;
-
 	if (unlikely(rte_pktmbuf_pkt_len(m) < off + RTE_ETHER_HDR_LEN ||
 		     rte_pktmbuf_data_len(m) < off + RTE_ETHER_HDR_LEN))
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	tf_sid_count(w, t, sid, m);
 	rte_pktmbuf_adj(m, (uint16_t)off);
-	if (sid->vlan != 0) {
-		struct rte_vlan_hdr *vh;
-		uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*vh));
-
-		if (unlikely(p == NULL))
-			return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
-		memmove(p, p + sizeof(*vh), 2 * RTE_ETHER_ADDR_LEN);
-		ieth = (struct rte_ether_hdr *)p;
-		vh = (struct rte_vlan_hdr *)(ieth + 1);	/* eth_proto: the old ethertype, in place */
-		vh->vlan_tci = rte_cpu_to_be_16(sid->vlan);
-		ieth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
-	}
-	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - (sid->vlan ? 4 : 0) >
-		     t->port[sid->port].mtu))
-		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
 	tf_note(w, TF_ACT_DECAP, TF_NO_TUNNEL);
-	tf_tx(w, sid->port, m);
+	tf_l2_out(w, t, in, m, sid->port, sid->vlan);
 }
 
 /*

@@ -801,6 +801,32 @@ tf_inner_l3_short(const struct rte_mbuf *m, uint16_t ethertype)
 }
 
 /*
+ * tf_l2_out sends the decapsulated Ethernet frame m holds out of inner port
+ * port, tagged with vlan (0: untagged), within the port's MTU.
+ */
+static inline void
+tf_l2_out(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
+	  uint16_t port, uint16_t vlan)
+{
+	if (vlan != 0) {
+		struct rte_ether_hdr *ieth;
+		struct rte_vlan_hdr *vh;
+		uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*vh));
+
+		if (unlikely(p == NULL))
+			return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
+		memmove(p, p + sizeof(*vh), 2 * RTE_ETHER_ADDR_LEN);
+		ieth = (struct rte_ether_hdr *)p;
+		vh = (struct rte_vlan_hdr *)(ieth + 1);	/* eth_proto: the old ethertype, in place */
+		vh->vlan_tci = rte_cpu_to_be_16(vlan);
+		ieth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+	}
+	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - (vlan ? 4 : 0) > t->port[port].mtu))
+		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+	tf_tx(w, port, m);
+}
+
+/*
  * tf_l2_deliver sends the Ethernet frame m holds (at least its header
  * contiguous), just decapsulated from the L2 tunnel tun, out of the inner
  * port its [[l2]] binds, tagged with the binding's VLAN: RFC 6040 applied to
@@ -821,22 +847,7 @@ tf_l2_deliver(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 	w->ctr.tun[tun->slot].decap_pkts++;
 	w->ctr.tun[tun->slot].decap_bytes += rte_pktmbuf_pkt_len(m);
 
-	if (tun->l2_vlan != 0) {
-		struct rte_vlan_hdr *vh;
-		uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*vh));
-
-		if (unlikely(p == NULL))
-			return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
-		memmove(p, p + sizeof(*vh), 2 * RTE_ETHER_ADDR_LEN);
-		ieth = (struct rte_ether_hdr *)p;
-		vh = (struct rte_vlan_hdr *)(ieth + 1);	/* eth_proto: the old ethertype, in place */
-		vh->vlan_tci = rte_cpu_to_be_16(tun->l2_vlan);
-		ieth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
-	}
-	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - (tun->l2_vlan ? 4 : 0) >
-		     t->port[tun->l2_port].mtu))
-		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
-	tf_tx(w, tun->l2_port, m);
+	tf_l2_out(w, t, in, m, tun->l2_port, tun->l2_vlan);
 }
 
 /* Entry points of the protocol files, called by the classifier in worker.c. */
