@@ -351,6 +351,9 @@ func describeRoute(cfg *conf.Config, r conf.Route) string {
 		}
 		return "encap into " + r.Tunnel
 	}
+	if r.SA != "" {
+		return "protect with SA " + r.SA + " (esp)"
+	}
 	if _, nh := cfg.NexthopByIP(r.Via); nh != nil {
 		return fmt.Sprintf("forward to %s on %s", r.Via, nh.Port)
 	}

@@ -224,6 +224,9 @@ type tunnelView struct {
 	PeerTunnelID  uint32 `json:"peer_tunnel_id,omitempty"`
 	PeerSessionID uint32 `json:"peer_session_id,omitempty"`
 	Encap         string `json:"encap,omitempty"`
+	// SRv6: no remote; the segment list and the mode
+	Segments []string `json:"segments,omitempty"`
+	Mode     string   `json:"mode,omitempty"`
 
 	Routes   []string                 `json:"routes"`
 	L2       []string                 `json:"l2"`
@@ -243,6 +246,20 @@ func newTunnelView(cfg *conf.Config, t *conf.Tunnel, c dataplane.Counters) tunne
 	case conf.TunnelL2TPv2, conf.TunnelL2TPv3:
 		v.TunnelID, v.SessionID, v.PeerTunnelID, v.PeerSessionID = t.TunnelID, t.SessionID, t.PeerTunnelID, t.PeerSessionID
 		v.DstPort, v.Encap, v.Seq = t.DstPort, t.Encap, t.Seq
+	case conf.TunnelSRv6:
+		for _, s := range t.Segments {
+			v.Segments = append(v.Segments, s.String())
+		}
+		v.Mode = t.Mode
+		if v.Mode == "" {
+			v.Mode = conf.SRv6Encaps
+		}
+		if len(t.Segments) > 0 {
+			v.Remote = t.Segments[0].String() // where the packets go first
+		}
+	}
+	if t.Local.Is6() {
+		v.DF = false // IPv6 routers never fragment: there is no DF bit
 	}
 	for _, r := range cfg.Routes {
 		if r.Tunnel == t.Name {
@@ -273,6 +290,8 @@ func (v *tunnelView) ident() string {
 		return fmt.Sprintf("tunnel %d session %d", v.TunnelID, v.SessionID)
 	case v.Type == conf.TunnelL2TPv3:
 		return fmt.Sprintf("session %d", v.SessionID)
+	case v.Type == conf.TunnelSRv6:
+		return fmt.Sprintf("%s, %d segments", v.Mode, len(v.Segments))
 	}
 	return "-"
 }
@@ -343,12 +362,21 @@ func (v *tunnelView) detail(out io.Writer) error {
 	row := func(k, format string, args ...any) { fmt.Fprintf(w, "%s\t"+format+"\n", append([]any{k}, args...)...) }
 	row("tunnel", "%s (%s)", v.Name, v.Type)
 	row("local", "%s", v.Local)
-	row("remote", "%s", v.Remote)
+	if v.Type == conf.TunnelSRv6 {
+		row("remote", "%s (the first segment)", v.Remote)
+	} else {
+		row("remote", "%s", v.Remote)
+	}
 	row("nexthop", "%s", v.Nexthop)
 	row("ttl", "%d", v.TTL)
 	row("dscp", "%s", v.DSCP)
-	row("df", "%t", v.DF)
+	if !strings.Contains(v.Local, ":") {
+		row("df", "%t", v.DF)
+	}
 	switch {
+	case v.Type == conf.TunnelSRv6:
+		row("mode", "%s", v.Mode)
+		row("segments", "%s", strings.Join(v.Segments, ", "))
 	case v.VNI != nil:
 		row("vni", "%d", *v.VNI)
 		row("dst_port", "%d", v.DstPort)
@@ -407,6 +435,7 @@ func showTunnelStats(x *Call) error {
 type routeView struct {
 	Prefix  string `json:"prefix"`
 	Tunnel  string `json:"tunnel,omitempty"`
+	SA      string `json:"sa,omitempty"`
 	Nexthop string `json:"nexthop,omitempty"`
 	Port    string `json:"port,omitempty"`
 }
@@ -418,7 +447,7 @@ func showRoute(x *Call) error {
 	cfg := x.GW.Config()
 	rs := []routeView{}
 	for _, r := range cfg.Routes {
-		v := routeView{Prefix: r.Prefix.String(), Tunnel: r.Tunnel}
+		v := routeView{Prefix: r.Prefix.String(), Tunnel: r.Tunnel, SA: r.SA}
 		if r.Via.IsValid() {
 			v.Nexthop = r.Via.String()
 			if _, nh := cfg.NexthopByIP(r.Via); nh != nil {
