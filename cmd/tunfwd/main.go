@@ -131,8 +131,9 @@ func check(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitConfig
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d ports, %d tunnels, %d routes, %d L2 bindings\n",
-		*confPath, len(cfg.Ports), len(cfg.Tunnels), len(cfg.Routes), len(cfg.L2))
+	fmt.Fprintf(stdout, "%s: ok: %d ports, %d tunnels, %d routes, %d L2 bindings, %d SIDs, %d crypto devices, %d SAs, %d policies\n",
+		*confPath, len(cfg.Ports), len(cfg.Tunnels), len(cfg.Routes), len(cfg.L2), len(cfg.SIDs),
+		len(cfg.Crypto), len(cfg.SAs), len(cfg.Policies))
 	return exitOK
 }
 

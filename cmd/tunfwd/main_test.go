@@ -168,6 +168,9 @@ func TestCheckGood(t *testing.T) {
 	for _, f := range []string{"../../conf/demo.toml", "../../conf/fwd.toml"} {
 		out, err := exec.Command(binary, "check", "--conf", f).CombinedOutput()
 		require.NoError(t, err, string(out))
+		if strings.HasSuffix(f, "demo.toml") {
+			require.Contains(t, string(out), "1 SIDs, 1 crypto devices, 1 SAs")
+		}
 	}
 }
 
