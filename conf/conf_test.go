@@ -425,6 +425,7 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "unknown key in first tunnel", edit: [2]string{`name = "g0"`, "name = \"g0\"\nttll = 3 #<"}, key: "tunnel[0].ttll", msg: `did you mean "ttl"?`},
 		{name: "unknown dotted key", edit: [2]string{`name = "g0"`, "name = \"g0\"\nopts.x = 3 #<"}, key: "tunnel[0].opts", msg: "unknown key"},
 		{name: "unknown subtable", add: "[tunnel.extra] #<\nx = 1\n", key: "tunnel[1].extra", msg: "unknown key"},
+		{name: "unknown array of tables", add: "[[sids]] #<\nsid = \"fc00::1\"\n", key: "sids", msg: `did you mean "sid"?`},
 		{name: "wrong case", edit: [2]string{`name = "g0"`, `Name = "g0" #<`}, key: "tunnel[0].Name", msg: `did you mean "name"?`},
 
 		// type errors

@@ -23,6 +23,9 @@ func (li lineIndex) line(key string) int {
 		if n, ok := li[key]; ok {
 			return n
 		}
+		if n, ok := li[key+"[0]"]; ok { // an array of tables, named whole ("sids" of [[sids]])
+			return n
+		}
 		key = parentKey(key)
 	}
 	return 0
