@@ -24,8 +24,9 @@ fmt-check:
 # outputs are checked with gopacket and tshark. Needs root (DPDK).
 test: deps fmt-check vet
 	$(GO) test -count=1 ./...
-	@# a short fuzz of the packet path under ASan/UBSan, and of the config loader
-	$(MAKE) --no-print-directory fuzz FUZZTIME=8s
+	@# a short fuzz of the packet path under ASan/UBSan, and of the config loader;
+	@# a count, not a time: a -fuzztime deadline races busy workers (golang/go#75804, fixed in Go 1.27)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
 # The built-in demo over net_pcap: see README.md.
 demo: deps
