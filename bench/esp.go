@@ -41,27 +41,32 @@ func espOuterLen(size int) int {
 	return 14 + 20 + 8 + 8 + clen + 16
 }
 
-// espFrame encrypts the inner IPv4 packet of frame as the peer 192.0.2.2
-// sends it to the gateway (SPI espInSPI, sequence seq).
-func espFrame(inner []byte, seq uint32, id uint16) []byte {
-	key, _ := hex.DecodeString(espKey)
-	salt, _ := hex.DecodeString(espSalt)
+// espSeal is the ESP tunnel-mode payload (RFC 4303, AES-GCM of RFC 4106)
+// of the IPv4 packet ip: SPI, sequence, IV (from seq), the packet with the
+// default padding and trailer, sealed with its ICV.
+func espSeal(key, salt []byte, spi, seq uint32, ip []byte) []byte {
 	blk, _ := aes.NewCipher(key)
 	gcm, _ := cipher.NewGCM(blk)
-	ip := inner[14:]
 	plen := (len(ip)+2+3)&^3 - len(ip) - 2
 	plain := append([]byte(nil), ip...)
 	for i := 1; i <= plen; i++ { // RFC 4303 2.4 default padding
 		plain = append(plain, byte(i))
 	}
 	plain = append(plain, byte(plen), 4) // next header: IPv4
-	hdr := make([]byte, 8, 16)
-	binary.BigEndian.PutUint32(hdr[0:], espInSPI)
+	hdr := make([]byte, 16)
+	binary.BigEndian.PutUint32(hdr[0:], spi)
 	binary.BigEndian.PutUint32(hdr[4:], seq)
-	iv := make([]byte, 8)
-	binary.BigEndian.PutUint64(iv, uint64(seq))
-	nonce := append(append([]byte(nil), salt...), iv...)
-	esp := append(append(hdr, iv...), gcm.Seal(nil, nonce, plain, hdr[:8])...)
+	binary.BigEndian.PutUint64(hdr[8:], uint64(seq))
+	nonce := append(append([]byte(nil), salt...), hdr[8:]...)
+	return gcm.Seal(hdr, nonce, plain, hdr[:8])
+}
+
+// espFrame encrypts the inner IPv4 packet of frame as the peer 192.0.2.2
+// sends it to the gateway (SPI espInSPI, sequence seq).
+func espFrame(inner []byte, seq uint32, id uint16) []byte {
+	key, _ := hex.DecodeString(espKey)
+	salt, _ := hex.DecodeString(espSalt)
+	esp := espSeal(key, salt, espInSPI, seq, inner[14:])
 
 	f := make([]byte, 14+20, 14+20+len(esp))
 	copy(f[0:6], mustMAC(wanMAC))

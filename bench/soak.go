@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -509,25 +507,6 @@ var (
 	soakSalt = []byte{0xca, 0xfe, 0xba, 0xbe}
 )
 
-// espGCM is an ESP tunnel-mode packet (RFC 4303, AES-GCM of RFC 4106) of
-// the inner IPv4 packet, as the peer sends it to the gateway.
-func espGCM(inner []byte, spi, seq uint32) []byte {
-	blk, _ := aes.NewCipher(soakKey)
-	aead, _ := cipher.NewGCM(blk)
-	pad := (4 - (len(inner)+2)%4) % 4
-	pt := append([]byte(nil), inner...)
-	for i := 1; i <= pad; i++ {
-		pt = append(pt, byte(i)) // RFC 4303 2.4: 1, 2, 3, ...
-	}
-	pt = append(pt, byte(pad), 4) // pad length, next header IPv4
-	hdr := make([]byte, 16)
-	binary.BigEndian.PutUint32(hdr, spi)
-	binary.BigEndian.PutUint32(hdr[4:], seq)
-	binary.BigEndian.PutUint64(hdr[8:], uint64(seq)*7919) // IV
-	nonce := append(append([]byte(nil), soakSalt...), hdr[8:16]...)
-	return aead.Seal(hdr, nonce, pt, hdr[:8])
-}
-
 // srh6 is IPv6 (DA sid) + an SRH of segs (Segments Left sl) + the payload of next header nh.
 func srh6(sid string, segs []string, sl int, nh uint8, payload []byte) []byte {
 	srh := []byte{nh, uint8(2 * len(segs)), 4, uint8(sl), uint8(len(segs) - 1), 0, 0, 0}
@@ -685,11 +664,11 @@ func soakInputs() map[string][][]byte {
 	// ESP from the peer: good (anti-replay off), tampered, unknown SPI
 	for k := 0; k < 16; k++ {
 		in := pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", k), sizes[k%len(sizes)], k)[14:]
-		wan = append(wan, soakESPFrame(espGCM(in, soakSPIIn, uint32(k+1))))
+		wan = append(wan, soakESPFrame(espSeal(soakKey, soakSalt, soakSPIIn, uint32(k+1), in)))
 	}
-	bad := soakESPFrame(espGCM(pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", 0), 200, 0)[14:], soakSPIIn, 99))
+	bad := soakESPFrame(espSeal(soakKey, soakSalt, soakSPIIn, 99, pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", 0), 200, 0)[14:]))
 	bad[len(bad)-1] ^= 1
-	wan = append(wan, bad, soakESPFrame(espGCM(pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", 0), 100, 0)[14:], 0x7777, 1)))
+	wan = append(wan, bad, soakESPFrame(espSeal(soakKey, soakSalt, 0x7777, 1, pktgen.FrameOfSize(flow("10.4.0.9", "10.1.0.2", 0), 100, 0)[14:])))
 
 	// the malformed part, from the good decap frames (offsets: outer IPv4 at 14)
 	for i, g := range good[:16] {
@@ -779,16 +758,7 @@ func soakL2TPv3(session, cookie uint32, frame []byte) []byte {
 }
 
 // soakESPFrame puts an ESP packet in the peer's IPv4 frame to the gateway.
-func soakESPFrame(esp []byte) []byte {
-	ip := make([]byte, 20)
-	ip[0], ip[8], ip[9] = 0x45, 64, 50
-	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(esp)))
-	copy(ip[12:], net.ParseIP(peerAddr).To4())
-	copy(ip[16:], net.ParseIP(localAddr).To4())
-	binary.BigEndian.PutUint16(ip[10:], ^ipSum(ip))
-	eth := append(append(append([]byte(nil), mustMAC(wanMAC)...), mustMAC(peerMAC)...), 0x08, 0x00)
-	return append(append(eth, ip...), esp...)
-}
+func soakESPFrame(esp []byte) []byte { return soakIPv4(50, esp) }
 
 // soakGREKey re-keys the checksummed GRE frame g (valid checksum, unknown key).
 func soakGREKey(g []byte, key uint32) []byte {
