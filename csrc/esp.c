@@ -332,7 +332,30 @@ tf_esp_prepare_why(const struct tf_sa *sa, const struct tf_esp_pkt *p, int err)
 	return TF_DROP_ESP_REPLAYED;
 }
 
-static void
+/*
+ * tf_esp_cksum4 is the header checksum of the outer IPv4 header ip with
+ * TOS tos, from the fields one by one: librte_ipsec has just written the
+ * header with stores of its own sizes, and a wide load across several of
+ * them waits until they retire (store forwarding fails), which costs more
+ * than the checksum itself. A 32-bit field adds up like its two halves.
+ */
+static inline uint16_t
+tf_esp_cksum4(const struct rte_ipv4_hdr *ip, uint8_t tos)
+{
+	uint64_t s;
+
+	s = (uint64_t)rte_cpu_to_be_16((uint16_t)(ip->version_ihl << 8 | tos)) + ip->total_length +
+	    ip->packet_id + ip->fragment_offset +
+	    rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8 | ip->next_proto_id)) +
+	    ip->src_addr + ip->dst_addr;
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static inline void
 tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp_pkt *p)
 {
 	struct rte_mbuf *m = p->m;
@@ -344,21 +367,16 @@ tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp
 
 		/* the library set the payload length; no header checksum in IPv6 */
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)p->tos << 20);
-		w->ctr.sa[sa->slot].pkts++;
-		w->ctr.sa[sa->slot].bytes += p->len;
 		return tf_tx(w, sa->out_port, m);
 	}
-	ip->type_of_service = p->tos;
 	if (sa->udp) {
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 
 		udp->dgram_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
 		udp->dgram_cksum = 0;	/* RFC 3948 2.1: zero over IPv4 */
 	}
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	w->ctr.sa[sa->slot].pkts++;
-	w->ctr.sa[sa->slot].bytes += p->len;
+	ip->hdr_checksum = tf_esp_cksum4(ip, p->tos);
+	ip->type_of_service = p->tos;
 	tf_tx(w, sa->out_port, m);
 }
 
@@ -393,7 +411,28 @@ tf_esp_in_done(struct tf_worker *w, const struct tf_table *t, struct tf_sa *sa,
 	tf_l3_forward(w, t, p->in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), p->tos);
 }
 
-/* tf_esp_group processes the waiting packets of SA sai, from stage entry first on. */
+/*
+ * tf_esp_why_process: the reason rte_ipsec_pkt_process refused m, whose
+ * packet length was len before the call.
+ */
+static uint8_t
+tf_esp_why_process(const struct tf_sa *sa, const struct rte_mbuf *m, uint32_t len)
+{
+	if (sa->dir == TF_SA_OUT)
+		return TF_DROP_ESP_CRYPTO;
+	if (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED)
+		return TF_DROP_ESP_AUTH_FAILED;
+	if (rte_pktmbuf_pkt_len(m) == len)
+		return TF_DROP_ESP_BAD_PADDING;	/* refused before the strip */
+	return TF_DROP_ESP_REPLAYED;		/* stripped, then refused by the window */
+}
+
+/*
+ * tf_esp_group processes the waiting packets of SA sai, from stage entry
+ * first on. The group's packets stay in mb in stage order while nothing
+ * fails, the common case: the verdict array gv and the copies between the
+ * steps are only needed once a step refused some.
+ */
 static void
 tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t first)
 {
@@ -404,13 +443,15 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	uint32_t glen[TF_ESP_GROUP];
 	uint8_t gv[TF_ESP_GROUP];
 	uint16_t gn = 0, n, k, i, j, end = st->n;
-	int err;
+	uint64_t sent = 0, sent_bytes = 0, failed = 0;
+	int err, clean = 1;	/* clean: every verdict still TF_ESP_OK, mb == gm */
 
 	for (i = first; i < end; i++)
 		if (st->p[i].state == 0 && st->p[i].sa == sai) {
 			st->p[i].state = 1;
 			gi[gn] = i;
 			gm[gn] = st->p[i].m;
+			mb[gn] = st->p[i].m;
 			gv[gn] = TF_ESP_OK;
 			gn++;
 		}
@@ -437,44 +478,49 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 		}
 		for (j = allow; j < gn; j++)
 			gv[j] = TF_DROP_ESP_SA_EXPIRED;
-		if (allow < gn)
+		if (allow < gn) {
 			__atomic_store_n(&sa->expired, 1, __ATOMIC_RELAXED);
+			clean = 0;
+		}
 	}
 
 	/* 2. prepare (and, cpu-crypto, the crypto itself) */
-	n = tf_esp_live(mb, gm, gv, gn);
+	n = clean ? gn : tf_esp_live(mb, gm, gv, gn);
 	if (n > 0) {
 		rte_errno = 0;
 		if (sa->mode == TF_SA_CPU) {
 			k = rte_ipsec_pkt_cpu_prepare(&sa->ss, mb, n);
-			tf_esp_mark(gm, gv, gn, mb, k);
+			if (k != n) {
+				tf_esp_mark(gm, gv, gn, mb, k);
+				clean = 0;
+			}
 		} else {
 			tf_esp_lookaside(w, sa, mb, n, gm, gv, gn);
+			for (j = 0; j < gn && gv[j] == TF_ESP_OK; j++)
+				;
+			clean &= j == gn;
 		}
-		err = rte_errno;
-		for (j = 0; j < gn; j++)
-			if (gv[j] == TF_ESP_FAIL)
-				gv[j] = tf_esp_prepare_why(sa, &st->p[gi[j]], err);
+		if (!clean) {
+			err = rte_errno;
+			for (j = 0; j < gn; j++)
+				if (gv[j] == TF_ESP_FAIL)
+					gv[j] = tf_esp_prepare_why(sa, &st->p[gi[j]], err);
+		}
 	}
 
 	/* 3. process: trailer, padding, replay window update */
-	n = tf_esp_live(mb, gm, gv, gn);
+	n = clean ? gn : tf_esp_live(mb, gm, gv, gn);
 	if (n > 0) {
-		for (j = 0; j < gn; j++)
-			glen[j] = rte_pktmbuf_pkt_len(gm[j]);
+		if (sa->dir == TF_SA_IN)	/* to tell the failures apart, in stage order */
+			for (j = 0; j < gn; j++)
+				glen[j] = rte_pktmbuf_pkt_len(gm[j]);
 		k = rte_ipsec_pkt_process(&sa->ss, mb, n);
-		tf_esp_mark(gm, gv, gn, mb, k);
-		for (j = 0; j < gn; j++) {
-			if (gv[j] != TF_ESP_FAIL)
-				continue;
-			if (sa->dir == TF_SA_OUT)
-				gv[j] = TF_DROP_ESP_CRYPTO;
-			else if (gm[j]->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED)
-				gv[j] = TF_DROP_ESP_AUTH_FAILED;
-			else if (rte_pktmbuf_pkt_len(gm[j]) == glen[j])
-				gv[j] = TF_DROP_ESP_BAD_PADDING;	/* refused before the strip */
-			else
-				gv[j] = TF_DROP_ESP_REPLAYED;	/* stripped, then refused by the window */
+		if (k != n) {
+			tf_esp_mark(gm, gv, gn, mb, k);
+			for (j = 0; j < gn; j++)
+				if (gv[j] == TF_ESP_FAIL)
+					gv[j] = tf_esp_why_process(sa, gm[j], glen[j]);
+			clean = 0;
 		}
 	}
 
@@ -482,23 +528,31 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	for (j = 0; j < gn; j++) {
 		const struct tf_esp_pkt *p = &st->p[gi[j]];
 
-		if (gv[j] == TF_ESP_OK && sa->dir == TF_SA_IN && sa->win != 0) {
-			uint8_t why = tf_esp_replay(sa, p->seq);
-
-			if (why != 0)
-				gv[j] = why;
-		}
-
-		if (gv[j] != TF_ESP_OK) {
-			w->ctr.sa[sa->slot].errors++;
+		if (!clean && gv[j] != TF_ESP_OK) {
+			failed++;
 			tf_drop(w, p->in, p->m, (enum tf_drop)gv[j]);
 			continue;
 		}
-		if (sa->dir == TF_SA_OUT)
+		if (sa->dir == TF_SA_OUT) {
+			sent++;
+			sent_bytes += p->len;
 			tf_esp_out_done(w, sa, p);
-		else
-			tf_esp_in_done(w, t, sa, p);
+			continue;
+		}
+		if (sa->win != 0) {
+			uint8_t why = tf_esp_replay(sa, p->seq);
+
+			if (why != 0) {
+				failed++;
+				tf_drop(w, p->in, p->m, (enum tf_drop)why);
+				continue;
+			}
+		}
+		tf_esp_in_done(w, t, sa, p);
 	}
+	w->ctr.sa[sa->slot].pkts += sent;
+	w->ctr.sa[sa->slot].bytes += sent_bytes;
+	w->ctr.sa[sa->slot].errors += failed;
 }
 
 /* tf_esp_flush processes every ESP packet staged during the burst, SA by SA. */

@@ -580,17 +580,20 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 }
 
 /* The first stage's verdicts in tf_burst_underlay. */
-enum { TF_FV_FULL = 0, TF_FV_GRE, TF_FV_VXLAN };
+enum { TF_FV_FULL = 0, TF_FV_GRE, TF_FV_VXLAN, TF_FV_ESP };
 
 /*
  * tf_burst_underlay: an underlay port, in stages over the burst.
  *  1. find the plain IPv4 frames to a local address that are GRE or VXLAN
  *     the protocol files would decapsulate as they are (tf_gre_decap_peek,
- *     tf_vxlan_decap_peek): read-only, every other frame stays as it came;
+ *     tf_vxlan_decap_peek), or ESP: read-only, every other frame stays as
+ *     it came;
  *  2. look the inner destinations of the GRE ones up in one bulk LPM pass;
  *  3. in arrival order: strip, count and route or bridge those inline
- *     (a next hop inline, any other route through tf_l3_route), and hand
- *     every other frame, untouched, to the full classifier.
+ *     (a next hop inline, any other route through tf_l3_route), stage the
+ *     ESP ones straight in esp.c (tf_esp_decap: the classifier would only
+ *     check again what tf_plain4 checked), and hand every other frame,
+ *     untouched, to the full classifier.
  */
 static void
 tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
@@ -632,6 +635,8 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 				dst[i] = rte_be_to_cpu_32(tf_load32((const uint8_t *)ip + s + 16));
 				gre = 1;
 			}
+		} else if (ip->next_proto_id == IPPROTO_ESP) {
+			kind[i] = TF_FV_ESP;	/* tf_plain4 did all tf_rx_ip4 would */
 		} else if (ip->next_proto_id == IPPROTO_UDP &&
 			   rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(struct rte_udp_hdr)) {
 			rte_be16_t dport = ((const struct rte_udp_hdr *)(ip + 1))->dst_port;
@@ -693,6 +698,17 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			m->pkt_len -= hlen;
 			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, rte_pktmbuf_pkt_len(m));
 			tf_txc_put(w, &txc, tun->l2_port, m);
+		} else if (kind[i] == TF_FV_ESP) {
+			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+										RTE_ETHER_HDR_LEN);
+			const struct tf_outer o = {
+				.ip = ip, .af = 4, .tos = ip->type_of_service,
+				.l4_off = RTE_ETHER_HDR_LEN + sizeof(*ip),
+				.l4_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - sizeof(*ip),
+			};
+
+			tf_txc_sync(&txc);
+			tf_esp_decap(w, t, in, m, &o);	/* only stages it */
 		} else {
 			tf_txc_sync(&txc);
 			tf_rx_underlay(w, t, in, m);
