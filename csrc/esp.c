@@ -185,7 +185,7 @@ tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	sa = &t->esp->sa[sai];
 	if (ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))	/* an SA carries one inner family */
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_PAYLOAD);
-	if (!tf_sa_match(sa, m, RTE_ETHER_HDR_LEN))
+	if (sa->nb_sel != 0 && !tf_sa_match(sa, m, RTE_ETHER_HDR_LEN))
 		return tf_drop(w, in, m, TF_DROP_POLICY_MISMATCH);
 	clen = RTE_ALIGN_CEIL(inner_len + sizeof(struct rte_esp_tail), sa->pad_align);
 	outer_len = sa->hdr_len - RTE_ETHER_HDR_LEN + sizeof(struct rte_esp_hdr) + sa->iv_len +
@@ -380,35 +380,39 @@ tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp
 	tf_tx(w, sa->out_port, m);
 }
 
-static void
+/* tf_esp_in_done forwards a decrypted packet; 1 when it passed the SA's selectors. */
+static int
 tf_esp_in_done(struct tf_worker *w, const struct tf_table *t, struct tf_sa *sa,
 	       const struct tf_esp_pkt *p)
 {
 	struct rte_mbuf *m = p->m;
 	const struct rte_ipv4_hdr *ip;
 	struct rte_ether_hdr *eth;
-	uint32_t top;
 
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
-	if (unlikely(eth == NULL))
-		return tf_drop(w, p->in, m, TF_DROP_NO_HEADROOM);
-	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip)))
-		return tf_drop(w, p->in, m, TF_DROP_TRUNCATED);
+	if (unlikely(eth == NULL)) {
+		tf_drop(w, p->in, m, TF_DROP_NO_HEADROOM);
+		return 0;
+	}
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip))) {
+		tf_drop(w, p->in, m, TF_DROP_TRUNCATED);
+		return 0;
+	}
 	ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	if (unlikely((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5))
-		return tf_drop(w, p->in, m, TF_DROP_BAD_IP_HEADER);
-	if (!tf_sa_match(sa, m, RTE_ETHER_HDR_LEN)) {
+	if (unlikely((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)) {
+		tf_drop(w, p->in, m, TF_DROP_BAD_IP_HEADER);
+		return 0;
+	}
+	if (sa->nb_sel != 0 && !tf_sa_match(sa, m, RTE_ETHER_HDR_LEN)) {
 		w->ctr.sa[sa->slot].errors++;
-		return tf_drop(w, p->in, m, TF_DROP_POLICY_MISMATCH);
+		tf_drop(w, p->in, m, TF_DROP_POLICY_MISMATCH);
+		return 0;
 	}
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	/* only for telling replayed from too old apart: a lost race costs a label, not a packet */
-	top = __atomic_load_n(&sa->top_seq, __ATOMIC_RELAXED);
-	if ((int32_t)(p->seq - top) > 0)
-		__atomic_store_n(&sa->top_seq, p->seq, __ATOMIC_RELAXED);
 	w->ctr.sa[sa->slot].pkts++;
 	w->ctr.sa[sa->slot].bytes += rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	tf_l3_forward(w, t, p->in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), p->tos);
+	return 1;
 }
 
 /*
@@ -444,6 +448,7 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	uint8_t gv[TF_ESP_GROUP];
 	uint16_t gn = 0, n, k, i, j, end = st->n;
 	uint64_t sent = 0, sent_bytes = 0, failed = 0;
+	uint32_t top0 = __atomic_load_n(&sa->top_seq, __ATOMIC_RELAXED), top = top0;
 	int err, clean = 1;	/* clean: every verdict still TF_ESP_OK, mb == gm */
 
 	for (i = first; i < end; i++)
@@ -528,6 +533,12 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	for (j = 0; j < gn; j++) {
 		const struct tf_esp_pkt *p = &st->p[gi[j]];
 
+		/* the whole group went through the library since these headers were read */
+		if (j + 2 < gn)
+			rte_prefetch0(gm[j + 2]);
+		if (j + 1 < gn)
+			rte_prefetch0(rte_pktmbuf_mtod(gm[j + 1], void *));
+
 		if (!clean && gv[j] != TF_ESP_OK) {
 			failed++;
 			tf_drop(w, p->in, p->m, (enum tf_drop)gv[j]);
@@ -548,8 +559,12 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 				continue;
 			}
 		}
-		tf_esp_in_done(w, t, sa, p);
+		if (tf_esp_in_done(w, t, sa, p) && (int32_t)(p->seq - top) > 0)
+			top = p->seq;
 	}
+	/* only for telling replayed from too old apart: a lost race costs a label, not a packet */
+	if (sa->win != 0 && top != top0)
+		__atomic_store_n(&sa->top_seq, top, __ATOMIC_RELAXED);
 	w->ctr.sa[sa->slot].pkts += sent;
 	w->ctr.sa[sa->slot].bytes += sent_bytes;
 	w->ctr.sa[sa->slot].errors += failed;
