@@ -207,3 +207,41 @@ func TestSoakSmoke(t *testing.T) {
 		t.Fatalf("soak result incomplete: %+v\n%s", res, out.String())
 	}
 }
+
+// TestVerify: a run summary passes only when the point's work was done and
+// nothing else; each way of going wrong is caught by name.
+func TestVerify(t *testing.T) {
+	p := Point{Proto: "srv6", Dir: "decap", Size: 64, Flows: 8, Workers: 2}
+	good := func() *tunfwdSummary {
+		var s tunfwdSummary
+		json.Unmarshal([]byte(`{"mempool": {"size": 100, "available": 100},
+			"ports": [{"name": "lan", "rx_packets": 0, "tx_packets": 10, "tx_bytes": 640},
+			          {"name": "wan", "rx_packets": 10, "tx_packets": 0, "tx_bytes": 0}],
+			"sids": [{"sid": "fc00:1::4", "packets": 10}],
+			"workers": [{"lcore": 1, "busy_polls": 5}, {"lcore": 2, "busy_polls": 3}]}`), &s)
+		return &s
+	}
+	if err := verify(p, good()); err != nil {
+		t.Fatalf("good summary: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		mut  func(s *tunfwdSummary)
+		msg  string
+	}{
+		{"nothing out", func(s *tunfwdSummary) { s.Ports[0].TxPkts, s.Ports[0].TxBytes, s.Ports[1].RxPkts, s.SIDs[0].Pkts = 0, 0, 0, 0 }, "nothing left"},
+		{"wrong port", func(s *tunfwdSummary) { s.Ports[1].TxPkts = 1; s.Ports[1].RxPkts = 11 }, "other ports"},
+		{"wrong size", func(s *tunfwdSummary) { s.Ports[0].TxBytes = 650 }, "want 64 bytes each"},
+		{"lost", func(s *tunfwdSummary) { s.Ports[1].RxPkts = 12 }, "rx 12 != tx 10"},
+		{"pool", func(s *tunfwdSummary) { s.Mempool.Available = 99 }, "mempool 99 of 100"},
+		{"one worker", func(s *tunfwdSummary) { s.Workers = s.Workers[:1] }, "1 workers ran, want 2"},
+		{"idle worker", func(s *tunfwdSummary) { s.Workers[1].BusyPolls = 0 }, "worker lcore 2 received nothing"},
+		{"not by the SID", func(s *tunfwdSummary) { s.SIDs[0].Pkts = 9 }, "End.DX4 SID counters say 9"},
+	} {
+		s := good()
+		c.mut(s)
+		if err := verify(p, s); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: got %v, want an error with %q", c.name, err, c.msg)
+		}
+	}
+}
