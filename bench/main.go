@@ -76,7 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.period, "period", time.Second, "tunfwd sample period (--stats-period); testpmd always samples each second")
 	fs.IntVar(&o.repeats, "repeats", 3, "runs per point and tool; the median is reported")
 	fs.StringVar(&sizes, "sizes", "64,512,1400", "inner Ethernet frame sizes (bytes, without FCS)")
-	fs.StringVar(&workers, "workers", "1", "worker lcore counts to measure each point with, e.g. 1,2 (one rx and tx queue per worker; workers beyond the free CPUs share the main lcore's CPU)")
+	fs.StringVar(&workers, "workers", "auto", "worker lcore counts to measure each point with, e.g. 1,2 (one rx and tx queue per worker; "+
+		"workers beyond the free CPUs share the main lcore's CPU); auto: 1,2 when the machine has a CPU for each and the main lcore, else 1")
 	fs.IntVar(&o.flows, "flows", 1024, "distinct flows (frames in the input pcap)")
 	fs.StringVar(&points, "points", "", "comma-separated point filters, e.g. gre-encap,vxlan-decap-64 (default all)")
 	fs.StringVar(&o.huge, "huge", "auto", "hugepages: auto (when reserved and mounted), on, off (--no-huge)")
@@ -104,6 +105,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		o.sizes = append(o.sizes, n)
+	}
+	if workers == "auto" {
+		workers = "1"
+		if runtime.NumCPU() >= 3 && !o.quick {
+			workers = "1,2"
+		}
 	}
 	for _, s := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
