@@ -229,7 +229,9 @@ func TestVerify(t *testing.T) {
 		mut  func(s *tunfwdSummary)
 		msg  string
 	}{
-		{"nothing out", func(s *tunfwdSummary) { s.Ports[0].TxPkts, s.Ports[0].TxBytes, s.Ports[1].RxPkts, s.SIDs[0].Pkts = 0, 0, 0, 0 }, "nothing left"},
+		{"nothing out", func(s *tunfwdSummary) {
+			s.Ports[0].TxPkts, s.Ports[0].TxBytes, s.Ports[1].RxPkts, s.SIDs[0].Pkts = 0, 0, 0, 0
+		}, "nothing left"},
 		{"wrong port", func(s *tunfwdSummary) { s.Ports[1].TxPkts = 1; s.Ports[1].RxPkts = 11 }, "other ports"},
 		{"wrong size", func(s *tunfwdSummary) { s.Ports[0].TxBytes = 650 }, "want 64 bytes each"},
 		{"lost", func(s *tunfwdSummary) { s.Ports[1].RxPkts = 12 }, "rx 12 != tx 10"},

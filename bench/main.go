@@ -87,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ovs, "ovs", "auto", "Open vSwitch reference: auto (when installed) or off")
 	fs.IntVar(&o.mbufs, "mbufs", 16383, "mempool size, the same for every tool")
 	fs.IntVar(&o.main, "main-lcore", 0, "main lcore (control threads)")
-	fs.IntVar(&o.worker, "worker-lcore", 1, "the measured worker lcore (also testpmd's forwarding core, OVS's PMD)")
+	fs.IntVar(&o.worker, "worker-lcore", 1, "the (first) measured worker lcore (also testpmd's first forwarding core, OVS's PMD)")
 	fs.BoolVar(&o.verbose, "v", false, "print the tools' output")
 	soakFor := fs.Duration("soak", 0, "soak instead of benchmarking: run tunfwd this long on mixed, partly malformed traffic through every tunnel type and check pool, counters and memory at the end")
 	rerender := fs.String("report", "", "only recompute and rewrite the table, results.md and ratios.png from this results.json")
@@ -310,7 +310,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 			where := fmt.Sprintf("worker lcores %v", pl.ids)
 			if pl.shared {
 				where += " (--lcores " + pl.lcores + ": a worker shares the main lcore's CPU)"
-				pr.Setup = append(pr.Setup, "worker lcores "+pl.lcores+": more workers than free CPUs, the last shares the main lcore's CPU")
+				pr.Lcores, pr.SharedCPU = pl.lcores, true
 			}
 			fmt.Fprintf(stdout, "%s (%s): %d input file(s), %d flows, %d B in -> %d B out, %s\n", p.Name(), hugeName(huge),
 				len(pcaps), p.Flows, p.InputSize(), p.OutputSize(), where)

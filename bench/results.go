@@ -59,7 +59,9 @@ type PointResult struct {
 	RatioSecgw float64            `json:"ratio_to_secgw"`
 	Scaling    map[string]float64 `json:"scaling,omitempty"` // by tool: Mpps over the same point's with 1 worker
 	Valid      bool               `json:"valid"`             // every tunfwd run valid (no drop, counters add up)
-	Setup      []string           `json:"setup,omitempty"`   // how the point ran (lcore sharing, tools left out)
+	Lcores     string             `json:"lcores,omitempty"`  // the EAL --lcores map, when workers had to share a CPU
+	SharedCPU  bool               `json:"shared_cpu"`        // a worker ran on the main lcore's CPU
+	Setup      []string           `json:"setup,omitempty"`   // how the point ran (tools left out)
 	Notes      []string           `json:"notes,omitempty"`
 }
 
@@ -256,6 +258,8 @@ func row(pr PointResult) []string {
 
 var scalingHeader = []string{"point", "workers", "tunfwd Mpps", "tunfwd 1w Mpps", "tunfwd scaling", "testpmd Mpps", "testpmd 1w Mpps", "testpmd scaling"}
 
+const sharedNote = "* a worker shared the main lcore's CPU (fewer CPUs than workers + 1; EAL --lcores): not a clean scaling figure"
+
 // scalingRows are the multi-worker points of a mode next to their 1-worker twins.
 func scalingRows(m Mode) [][]string {
 	one := map[string]PointResult{}
@@ -270,7 +274,11 @@ func scalingRows(m Mode) [][]string {
 			continue
 		}
 		b := one[Point{Proto: pr.Proto, Dir: pr.Dir, Size: pr.Size, Workers: 1}.Name()]
-		rows = append(rows, []string{pr.Name, fmt.Sprint(pr.Workers), f3(pr.Mpps["tunfwd"]), f3(b.Mpps["tunfwd"]),
+		w := fmt.Sprint(pr.Workers)
+		if pr.SharedCPU {
+			w += "*"
+		}
+		rows = append(rows, []string{pr.Name, w, f3(pr.Mpps["tunfwd"]), f3(b.Mpps["tunfwd"]),
 			f2(pr.Scaling["tunfwd"]), f3(pr.Mpps["testpmd"]), f3(b.Mpps["testpmd"]), f2(pr.Scaling["testpmd"])})
 	}
 	return rows
@@ -293,6 +301,7 @@ func printTable(w io.Writer, res *Results) {
 				fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
 			}
 			tw.Flush()
+			fmt.Fprintln(w, sharedNote)
 		}
 		for _, pr := range m.Points {
 			for _, n := range pr.Notes {
@@ -322,6 +331,7 @@ func (res *Results) markdown() string {
 			for _, r := range sc {
 				fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
 			}
+			fmt.Fprintf(&b, "\n%s\n", sharedNote)
 		}
 		for _, pr := range m.Points {
 			for _, n := range pr.Notes {
