@@ -358,6 +358,11 @@ idle_us = 0   # busy poll
 	if p.l2() {
 		innerName, innerKeys = "l2", ""
 	}
+	wanKeys := ""
+	if mtu := p.OutputSize() - 14; p.Dir == "encap" && mtu > 1500 {
+		// large frames through an 80-byte SRv6 header: a jumbo underlay, as deployments give it
+		wanKeys = fmt.Sprintf("mtu = %d\n", mtu)
+	}
 	wanAddrs := fmt.Sprintf("%q", localAddr+"/24")
 	if p.Proto == "srv6" {
 		wanAddrs += fmt.Sprintf(", %q", local6+"/64")
@@ -375,12 +380,12 @@ side = "underlay"
 vdev = %q
 mac = %q
 addresses = [%s]
-
+%s
 [[nexthop]]
 ip = %q
 mac = %q
 port = "wan"
-`, innerName, inner, innerMAC, innerKeys, under, wanMAC, wanAddrs, peerAddr, peerMAC)
+`, innerName, inner, innerMAC, innerKeys, under, wanMAC, wanAddrs, wanKeys, peerAddr, peerMAC)
 	if p.Proto == "esp" {
 		b.WriteString(tunfwdESPConf(env.CryptoMode))
 		return b.String()
