@@ -97,8 +97,8 @@ func stopWhen(cmd *exec.Cmd, ready <-chan struct{}, timeout time.Duration, done 
 	select {
 	case <-ready:
 	case <-time.After(timeout):
-	case <-done:
-		return 0, 0, fmt.Errorf("exited early")
+	case <-done: // Wait has returned: its state says how (a crash is "signal: segmentation fault")
+		return 0, 0, fmt.Errorf("exited early (%v)", cmd.ProcessState)
 	}
 	hwm, huge = procMem(cmd.Process.Pid)
 	cmd.Process.Signal(syscall.SIGINT)
