@@ -88,6 +88,9 @@ func (res *Results) benchClock() {
 
 // summarize computes every point's medians, cycles and ratios.
 func (res *Results) summarize() {
+	if len(res.Workers) == 0 { // a results.json from before -workers
+		res.Workers = []int{1}
+	}
 	res.benchClock()
 	for i := range res.Modes {
 		ps := res.Modes[i].Points
