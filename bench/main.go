@@ -1,7 +1,7 @@
 // Command bench is tunfwd's benchmark driver (issue 6): for each protocol,
 // direction and inner frame size it measures, on one worker lcore (or
 // more: -workers), the packets per second tunfwd forwards from a net_pcap
-// infinite_rx port to net_null (GRE, VXLAN, L2TPv2, L2TPv3 over IP, SRv6
+// infinite_rx port to net_null (GRE, VXLAN, L2TPv2, L2TPv3 over IP and UDP, SRv6
 // H.Encaps and End.DX4, ESP), and in the same run the references on the
 // same vdevs and input:
 // dpdk-testpmd io forwarding (the ceiling of this harness), Open vSwitch's

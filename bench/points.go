@@ -38,7 +38,7 @@ const (
 // Protocols of the benchmark points, in table order. L3 tunnels route
 // 10.2.0.0/16 into the tunnel and bring 10.3.0.0/16 back to the inner host;
 // L2 tunnels bridge the whole "l2" port.
-var protos = []string{"gre", "vxlan", "l2tpv2", "l2tpv3", "srv6", "esp"}
+var protos = []string{"gre", "vxlan", "l2tpv2", "l2tpv3", "l2tpv3udp", "srv6", "esp"}
 
 // The L2TP sessions and the SRv6 tunnel and SID of the points.
 const (
@@ -76,7 +76,7 @@ func (p Point) Name() string {
 
 // l2 says whether the tunnel carries whole Ethernet frames (bridged from
 // the "l2" port) rather than routed IP packets.
-func (p Point) l2() bool { return p.Proto == "vxlan" || p.Proto == "l2tpv3" }
+func (p Point) l2() bool { return p.Proto == "vxlan" || p.Proto == "l2tpv3" || p.Proto == "l2tpv3udp" }
 
 // outerOverhead is what the tunnel adds to an inner Ethernet frame.
 func (p Point) outerOverhead() int {
@@ -89,6 +89,8 @@ func (p Point) outerOverhead() int {
 		return 20 + 8 + 6 + 4 // IPv4 + UDP + L2TPv2 (no L, S, O) + PPP 0xff03 0x0021, instead of the inner Ethernet header
 	case "l2tpv3":
 		return 14 + 20 + 4 + 4 // Ethernet + IPv4 + session id + 4-byte cookie in front of the frame
+	case "l2tpv3udp":
+		return 14 + 20 + 8 + 4 + 4 + 4 // Ethernet + IPv4 + UDP + flags/version and reserved + session id + cookie
 	case "srv6":
 		return 40 + 8 + 2*16 // IPv6 + SRH of two segments, instead of the inner Ethernet header
 	}
@@ -228,6 +230,17 @@ func (p Point) encapsulate(inner []byte, k int) ([]byte, error) {
 		binary.BigEndian.PutUint32(h, l2tp3Session)
 		binary.BigEndian.PutUint32(h[4:], l2tp3Cookie)
 		err = gopacket.SerializeLayers(buf, opts, eth, ip, gopacket.Payload(append(h, inner...)))
+	case "l2tpv3udp":
+		// over UDP (RFC 3931 4.1.2.1): T clear, version 3, 16 reserved bits, then as over IP
+		ip.Protocol = layers.IPProtocolUDP
+		udp := &layers.UDP{SrcPort: l2tpPort, DstPort: l2tpPort}
+		udp.SetNetworkLayerForChecksum(ip)
+		h := make([]byte, 12)
+		binary.BigEndian.PutUint16(h, 0x0003)
+		binary.BigEndian.PutUint32(h[4:], l2tp3Session)
+		binary.BigEndian.PutUint32(h[8:], l2tp3Cookie)
+		err = gopacket.SerializeLayers(buf, opts, eth, ip, udp, gopacket.Payload(append(h, inner...)))
+		zeroUDPSum = true
 	case "srv6":
 		// at the last segment of an H.Encaps with two segments: DA = our
 		// End.DX4 SID, SRH Segments Left 0, Segment List[0] = the SID
@@ -400,9 +413,13 @@ port = "wan"
 		tunnel = fmt.Sprintf("type = \"l2tpv2\"\nlocal = %q\nremote = %q\ntunnel_id = %d\nsession_id = %d\n"+
 			"peer_tunnel_id = %d\npeer_session_id = %d\n", localAddr, peerAddr, l2tpTunnelID, l2tpSessionID,
 			l2tpPeerTunnel, l2tpPeerSession)
-	case "l2tpv3":
-		tunnel = fmt.Sprintf("type = \"l2tpv3\"\nencap = \"ip\"\nlocal = %q\nremote = %q\nsession_id = %d\n"+
-			"peer_session_id = %d\ncookie = \"0x%08x\"\npeer_cookie = \"0x%08x\"\n", localAddr, peerAddr,
+	case "l2tpv3", "l2tpv3udp":
+		encap := "ip"
+		if p.Proto == "l2tpv3udp" {
+			encap = "udp"
+		}
+		tunnel = fmt.Sprintf("type = \"l2tpv3\"\nencap = %q\nlocal = %q\nremote = %q\nsession_id = %d\n"+
+			"peer_session_id = %d\ncookie = \"0x%08x\"\npeer_cookie = \"0x%08x\"\n", encap, localAddr, peerAddr,
 			l2tp3Session, l2tp3PeerSession, l2tp3Cookie, l2tp3PeerCookie)
 	case "srv6":
 		fmt.Fprintf(&b, "\n[[nexthop]]\nip = %q\nmac = %q\nport = \"wan\"\n", peer6, peerMAC)

@@ -190,7 +190,7 @@ func notes(res *Results) []string {
 		"Added cycles = tunfwd cycles/packet - testpmd io cycles/packet on the same input; ratio = tunfwd Mpps / reference Mpps. " +
 			"With several workers (points named -Nw) cycles/packet are per worker: clock x workers / rate.",
 		"Tunnels: GRE with key, VXLAN (UDP checksum 0), L2TPv2 (UDP 1701, checksum 0, PPP 0xff03 0x0021), L2TPv3 over IP " +
-			"(Ethernet pseudowire, 4-byte cookie), SRv6 encap = H.Encaps with two segments (IPv6 + SRH, 80 bytes), SRv6 decap = " +
+			"(l2tpv3: Ethernet pseudowire, 4-byte cookie) and over UDP 1701 (l2tpv3udp, checksum 0), SRv6 encap = H.Encaps with two segments (IPv6 + SRH, 80 bytes), SRv6 decap = " +
 			"End.DX4 at the last segment of such an SRH; IPv4 underlay except SRv6. testpmd io is the reference of every point; OVS " +
 			"(GRE, VXLAN) and ipsec-secgw (ESP) only with one worker. Each tunfwd run must send every frame by the point's output " +
 			"port with the point's output size, counted by its tunnel, SA or SID, every worker busy, rx = tx + drops, no drop and " +
