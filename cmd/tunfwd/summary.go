@@ -22,6 +22,7 @@ type summary struct {
 	Tunnels    []dataplane.TunnelCounters `json:"tunnels"`
 	SAs        []dataplane.SACounters     `json:"sas"`
 	SIDs       []dataplane.SIDCounters    `json:"sids"`
+	Workers    []dataplane.LcoreInfo      `json:"workers"`     // polls and busy polls per worker lcore
 	ICMPErrs   map[string]uint64          `json:"icmp_errors"` // ICMP and ICMPv6 errors sent, by the reason of the packet that caused each
 	Drops      map[string]uint64          `json:"drops"`
 	Dropped    uint64                     `json:"dropped"`
