@@ -36,10 +36,11 @@ clean:
 	rm -rf build
 
 # The benchmark driver (issue 6, bench/): tunfwd against dpdk-testpmd io and
-# Open vSwitch on net_pcap infinite_rx -> net_null, one worker lcore; prints the
+# Open vSwitch / ipsec-secgw on net_pcap infinite_rx -> net_null, 1 (and 2) worker lcores; prints the
 # table and writes build/bench/results.{json,md} and ratios.png. Reserves 2 MB
 # hugepages when none are free (else --no-huge). Needs root.
-# BENCH_FLAGS: e.g. -both, -quick, -seconds 10s, -points gre-encap.
+# BENCH_FLAGS: e.g. -both, -quick, -seconds 10s, -points gre-encap,l2tpv2,srv6-decap,
+# -workers 1,2 (the default where the machine has a CPU per worker besides the main one).
 BENCH_FLAGS ?=
 .PHONY: bench soak
 # The soak (issue 7): SOAK of mixed, partly malformed traffic through every

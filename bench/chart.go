@@ -25,7 +25,7 @@ func chart(res *Results, path string) error {
 		}
 	}
 	p := plot.New()
-	p.Title.Text = "tunfwd throughput ratio, 1 worker lcore (median)"
+	p.Title.Text = "tunfwd throughput ratio, same workers as the reference (median; -Nw: N workers)"
 	p.Y.Label.Text = "tunfwd Mpps / reference Mpps"
 	w := vg.Points(9)
 	b1, err := plotter.NewBarChart(tp, w)
@@ -48,7 +48,7 @@ func chart(res *Results, path string) error {
 		b2.Color = color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 255}
 		b2.Offset = w / 2
 		p.Add(b2)
-		p.Legend.Add("to Open vSwitch userspace (GRE, VXLAN) / ipsec-secgw (ESP)", b2)
+		p.Legend.Add("to Open vSwitch userspace (GRE, VXLAN) / ipsec-secgw (ESP), 1 worker", b2)
 	}
 	// target of issue 6: ratio >= 0.67 to testpmd
 	target, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 0.67}, {X: float64(len(names)) - 0.5, Y: 0.67}})

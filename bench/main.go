@@ -1,13 +1,18 @@
 // Command bench is tunfwd's benchmark driver (issue 6): for each protocol,
-// direction and inner frame size it measures, on one worker lcore, the
-// packets per second tunfwd forwards from a net_pcap infinite_rx port to
-// net_null, and in the same run the references on the same vdevs and input:
-// dpdk-testpmd io forwarding (the ceiling of this harness) and Open vSwitch's
-// userspace datapath (VXLAN/GRE push and pop) where it can run. It prints a
-// table and writes build/bench/results.{json,md} and ratios.png.
+// direction and inner frame size it measures, on one worker lcore (or
+// more: -workers), the packets per second tunfwd forwards from a net_pcap
+// infinite_rx port to net_null (GRE, VXLAN, L2TPv2, L2TPv3 over IP and UDP, SRv6
+// H.Encaps and End.DX4, ESP), and in the same run the references on the
+// same vdevs and input:
+// dpdk-testpmd io forwarding (the ceiling of this harness), Open vSwitch's
+// userspace datapath (VXLAN/GRE push and pop) where it can run, DPDK's
+// ipsec-secgw for ESP. With -workers 1,2 each point is measured with one
+// and two worker lcores (one rx and tx queue each). It prints a table and
+// writes build/bench/results.{json,md} and ratios.png.
 //
 //	go run ./bench [-seconds 5] [-repeats 3] [-sizes 64,512,1400] [-flows 1024]
-//	               [-points gre-encap,vxlan] [-huge auto|on|off] [-both] [-quick]
+//	               [-points gre-encap,vxlan,l2tpv2,srv6-decap] [-workers 1,2]
+//	               [-huge auto|on|off] [-both] [-quick]
 //	go run ./bench -soak 10m    (the long run of issue 7: see soak.go)
 //
 // Needs root (DPDK) and a built tunfwd (make bench does both).
@@ -20,6 +25,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,6 +50,7 @@ type options struct {
 	period          time.Duration
 	repeats         int
 	sizes           []int
+	workers         []int // worker counts measured
 	flows           int
 	points          []string // name filters ("gre", "gre-encap", "vxlan-decap-64")
 	huge            string
@@ -60,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	var sizes, points string
+	var sizes, points, workers string
 	fs.StringVar(&o.tunfwd, "tunfwd", "build/bin/tunfwd", "tunfwd binary")
 	fs.StringVar(&o.testpmd, "testpmd", "dpdk-testpmd", "dpdk-testpmd binary")
 	fs.StringVar(&o.secgw, "secgw", "build/ipsec-secgw/ipsec-secgw", "DPDK ipsec-secgw binary (scripts/bench-deps.sh builds it from dpdk-doc); missing: left out")
@@ -70,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.period, "period", time.Second, "tunfwd sample period (--stats-period); testpmd always samples each second")
 	fs.IntVar(&o.repeats, "repeats", 3, "runs per point and tool; the median is reported")
 	fs.StringVar(&sizes, "sizes", "64,512,1400", "inner Ethernet frame sizes (bytes, without FCS)")
+	fs.StringVar(&workers, "workers", "auto", "worker lcore counts to measure each point with, e.g. 1,2 (one rx and tx queue per worker; "+
+		"workers beyond the free CPUs share the main lcore's CPU); auto: 1,2 when the machine has a CPU for each and the main lcore, else 1")
 	fs.IntVar(&o.flows, "flows", 1024, "distinct flows (frames in the input pcap)")
 	fs.StringVar(&points, "points", "", "comma-separated point filters, e.g. gre-encap,vxlan-decap-64 (default all)")
 	fs.StringVar(&o.huge, "huge", "auto", "hugepages: auto (when reserved and mounted), on, off (--no-huge)")
@@ -79,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ovs, "ovs", "auto", "Open vSwitch reference: auto (when installed) or off")
 	fs.IntVar(&o.mbufs, "mbufs", 16383, "mempool size, the same for every tool")
 	fs.IntVar(&o.main, "main-lcore", 0, "main lcore (control threads)")
-	fs.IntVar(&o.worker, "worker-lcore", 1, "the measured worker lcore (also testpmd's forwarding core, OVS's PMD)")
+	fs.IntVar(&o.worker, "worker-lcore", 1, "the (first) measured worker lcore (also testpmd's first forwarding core, OVS's PMD)")
 	fs.BoolVar(&o.verbose, "v", false, "print the tools' output")
 	soakFor := fs.Duration("soak", 0, "soak instead of benchmarking: run tunfwd this long on mixed, partly malformed traffic through every tunnel type and check pool, counters and memory at the end")
 	rerender := fs.String("report", "", "only recompute and rewrite the table, results.md and ratios.png from this results.json")
@@ -98,6 +107,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		o.sizes = append(o.sizes, n)
 	}
+	if workers == "auto" {
+		workers = "1"
+		if runtime.NumCPU() >= 3 && !o.quick {
+			workers = "1,2"
+		}
+	}
+	for _, s := range strings.Split(workers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 8 {
+			fmt.Fprintf(stderr, "bench: bad worker count %q (1..8)\n", s)
+			return 2
+		}
+		o.workers = append(o.workers, n)
+	}
 	if points != "" {
 		o.points = strings.Split(points, ",")
 	}
@@ -105,7 +128,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		o.seconds, o.warmup, o.period, o.repeats = time.Second, 500*time.Millisecond, 250*time.Millisecond, 1
 		o.sizes = []int{64}
 		if points == "" {
-			o.points = []string{"gre-encap", "vxlan-encap"}
+			o.points = []string{"gre-encap", "vxlan-encap", "l2tpv2-encap", "l2tpv3-encap", "srv6-encap"}
 		}
 	}
 	if *rerender != "" {
@@ -118,6 +141,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.repeats < 1 || o.flows < 1 || o.period <= 0 {
 		fmt.Fprintln(stderr, "bench: -repeats, -flows and -period must be positive")
 		return 2
+	}
+	for _, w := range o.workers {
+		if o.flows < w {
+			fmt.Fprintf(stderr, "bench: -flows %d: fewer flows than the %d workers' rx queues\n", o.flows, w)
+			return 2
+		}
 	}
 	if *soakFor > 0 {
 		if err := soak(o, *soakFor, stdout, stderr); err != nil {
@@ -167,12 +196,14 @@ func hugepagesReady() (bool, string) {
 
 func allPoints(o options) []Point {
 	var ps []Point
-	for _, proto := range []string{"gre", "vxlan", "esp"} {
-		for _, dir := range []string{"encap", "decap"} {
-			for _, sz := range o.sizes {
-				p := Point{Proto: proto, Dir: dir, Size: sz, Flows: o.flows}
-				if selected(p, o.points) {
-					ps = append(ps, p)
+	for _, w := range o.workers {
+		for _, proto := range protos {
+			for _, dir := range []string{"encap", "decap"} {
+				for _, sz := range o.sizes {
+					p := Point{Proto: proto, Dir: dir, Size: sz, Flows: o.flows, Workers: w}
+					if selected(p, o.points) {
+						ps = append(ps, p)
+					}
 				}
 			}
 		}
@@ -215,7 +246,8 @@ func bench(o options, stdout, stderr io.Writer) error {
 	}
 	res := &Results{Date: time.Now().UTC().Format(time.RFC3339), Command: "bench " + strings.Join(os.Args[1:], " "),
 		CPU: cpuModel(), TSCMHz: cpuinfoMHz(o.worker), Flows: o.flows, Repeats: o.repeats,
-		WarmupS: o.warmup.Seconds(), MeasureS: o.seconds.Seconds(), WorkerLcore: o.worker, MainLcore: o.main}
+		WarmupS: o.warmup.Seconds(), MeasureS: o.seconds.Seconds(), WorkerLcore: o.worker, MainLcore: o.main,
+		Workers: o.workers, CPUs: runtime.NumCPU()}
 	res.Host, _ = os.Hostname()
 	clk := newClock(o.worker)
 	res.ClockMethod = clk.method
@@ -263,41 +295,60 @@ func bench(o options, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			pcap := filepath.Join(o.out, p.Name()+".in.pcap")
-			if err := writePcap(pcap, frames); err != nil {
-				return err
+			// one input file per rx queue, i.e. per worker
+			var pcaps []string
+			for q, fs := range queueFrames(frames, max(1, p.Workers)) {
+				f := filepath.Join(o.out, p.Name()+".in.pcap")
+				if p.Workers > 1 {
+					f = filepath.Join(o.out, fmt.Sprintf("%s.q%d.in.pcap", p.Name(), q))
+				}
+				if err := writePcap(f, fs); err != nil {
+					return err
+				}
+				pcaps = append(pcaps, f)
 			}
-			fmt.Fprintf(stdout, "%s (%s): %s, %d flows, %d B in -> %d B out\n", p.Name(), hugeName(huge),
-				filepath.Base(pcap), p.Flows, p.InputSize(), p.OutputSize())
+			pl := env.place(max(1, p.Workers))
+			where := fmt.Sprintf("worker lcores %v", pl.ids)
+			if pl.shared {
+				where += " (--lcores " + pl.lcores + ": a worker shares the main lcore's CPU)"
+				pr.Lcores, pr.SharedCPU = pl.lcores, true
+			}
+			fmt.Fprintf(stdout, "%s (%s): %d input file(s), %d flows, %d B in -> %d B out, %s\n", p.Name(), hugeName(huge),
+				len(pcaps), p.Flows, p.InputSize(), p.OutputSize(), where)
 			for i := 0; i < o.repeats; i++ {
 				// interleave the tools so that a noisy neighbour hits them alike
-				r := runTunfwd(o.tunfwd, o.out, p, env, pcap, tm, log)
+				r := runTunfwd(o.tunfwd, o.out, p, env, pcaps, tm, log)
 				r.ClockHz = clk.measure()
 				pr.Runs["tunfwd"] = append(pr.Runs["tunfwd"], r)
 				fmt.Fprintf(stdout, "  tunfwd  #%d %s\n", i+1, r.brief())
 				if !o.refs {
 					continue
 				}
-				r = runTestpmd(o.testpmd, p, env, pcap, tm, log)
+				r = runTestpmd(o.testpmd, p, env, pcaps, tm, log)
 				r.ClockHz = clk.measure()
 				pr.Runs["testpmd"] = append(pr.Runs["testpmd"], r)
 				fmt.Fprintf(stdout, "  testpmd #%d %s\n", i+1, r.brief())
+				if p.Workers > 1 {
+					continue // ipsec-secgw and OVS: one worker only
+				}
 				if p.Proto == "esp" {
 					if _, err := os.Stat(o.secgw); err != nil {
-						pr.Notes = append(pr.Notes, "ipsec-secgw left out: "+err.Error())
+						if i == 0 {
+							pr.Setup = append(pr.Setup, "ipsec-secgw left out: "+err.Error())
+						}
 						continue
 					}
 					for _, tool := range []string{"secgw-cpu", "secgw-lookaside"} {
-						r = runSecgw(o.secgw, o.out, tool, p, env, pcap, tm, log)
+						r = runSecgw(o.secgw, o.out, tool, p, env, pcaps[0], tm, log)
 						r.ClockHz = clk.measure()
 						pr.Runs[tool] = append(pr.Runs[tool], r)
 						fmt.Fprintf(stdout, "  %-7s #%d %s\n", tool, i+1, r.brief())
 					}
 					continue
 				}
-				if useOVS && p.Proto != "esp" {
+				if useOVS && (p.Proto == "gre" || p.Proto == "vxlan") {
 					var why string
-					r, why = runOVS(o, env, filepath.Join(o.out, "ovs"), p, pcap, tm, log)
+					r, why = runOVS(o, env, filepath.Join(o.out, "ovs"), p, pcaps[0], tm, log)
 					if why != "" {
 						mode.OVSNote = "left out: " + why
 						fmt.Fprintf(stdout, "bench: Open vSwitch left out (%s): %s\n", hugeName(huge), why)
@@ -319,6 +370,17 @@ func bench(o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nwrote %s/results.json, results.md, ratios.png\n", o.out)
+	var bad []string
+	for _, m := range res.Modes {
+		for _, pr := range m.Points {
+			if !pr.Valid {
+				bad = append(bad, pr.Name+" ("+hugeName(m.Hugepages)+")")
+			}
+		}
+	}
+	if len(bad) > 0 { // a point that did not forward what it should is a failure, not a number
+		return fmt.Errorf("%d point(s) invalid, see their notes: %s", len(bad), strings.Join(bad, ", "))
+	}
 	return nil
 }
 

@@ -19,7 +19,9 @@ type Results struct {
 	TSCMHz      float64  `json:"cpuinfo_mhz"`
 	ClockMethod string   `json:"clock_method"`
 	MainLcore   int      `json:"main_lcore"`
-	WorkerLcore int      `json:"worker_lcore"`
+	WorkerLcore int      `json:"worker_lcore"` // the first worker's
+	Workers     []int    `json:"workers"`      // worker counts measured
+	CPUs        int      `json:"cpus"`
 	Flows       int      `json:"flows"`
 	Repeats     int      `json:"repeats"`
 	WarmupS     float64  `json:"warmup_seconds"`
@@ -46,7 +48,7 @@ type PointResult struct {
 	Runs       map[string][]Run   `json:"runs"`        // by tool: tunfwd, testpmd, ovs
 	Mpps       map[string]float64 `json:"mpps_median"` // by tool, valid runs only
 	ClockHz    map[string]float64 `json:"clock_hz_median"`
-	CPP        map[string]float64 `json:"cycles_per_packet"` // median clock / median rate
+	CPP        map[string]float64 `json:"cycles_per_packet"` // median clock x workers / median rate: per worker
 	VmHWMMB    map[string]float64 `json:"vm_hwm_mb_max"`
 	HugetlbMB  map[string]float64 `json:"hugetlb_mb_max"`
 	Mbufs      map[string]int     `json:"mempool_mbufs"`
@@ -55,7 +57,11 @@ type PointResult struct {
 	RatioOVS   float64            `json:"ratio_to_ovs"`
 	Secgw      string             `json:"secgw_best,omitempty"` // ESP: the faster ipsec-secgw mode
 	RatioSecgw float64            `json:"ratio_to_secgw"`
-	Valid      bool               `json:"valid"` // every tunfwd run valid (no drop)
+	Scaling    map[string]float64 `json:"scaling,omitempty"` // by tool: Mpps over the same point's with 1 worker
+	Valid      bool               `json:"valid"`             // every tunfwd run valid (no drop, counters add up)
+	Lcores     string             `json:"lcores,omitempty"`  // the EAL --lcores map, when workers had to share a CPU
+	SharedCPU  bool               `json:"shared_cpu"`        // a worker ran on the main lcore's CPU
+	Setup      []string           `json:"setup,omitempty"`   // how the point ran (tools left out)
 	Notes      []string           `json:"notes,omitempty"`
 }
 
@@ -82,17 +88,41 @@ func (res *Results) benchClock() {
 
 // summarize computes every point's medians, cycles and ratios.
 func (res *Results) summarize() {
+	if len(res.Workers) == 0 { // a results.json from before -workers
+		res.Workers = []int{1}
+	}
 	res.benchClock()
 	for i := range res.Modes {
-		for j := range res.Modes[i].Points {
-			res.Modes[i].Points[j].summarize(res.ClockHz)
+		ps := res.Modes[i].Points
+		for j := range ps {
+			ps[j].summarize(res.ClockHz)
+		}
+		// scaling: each multi-worker point against its 1-worker twin
+		one := map[string]*PointResult{}
+		for j := range ps {
+			if ps[j].Workers <= 1 {
+				one[ps[j].Name] = &ps[j]
+			}
+		}
+		for j := range ps {
+			p := &ps[j]
+			b := one[Point{Proto: p.Proto, Dir: p.Dir, Size: p.Size, Workers: 1}.Name()]
+			if p.Workers <= 1 || b == nil {
+				continue
+			}
+			p.Scaling = map[string]float64{}
+			for _, t := range []string{"tunfwd", "testpmd"} {
+				if p.Mpps[t] > 0 && b.Mpps[t] > 0 {
+					p.Scaling[t] = p.Mpps[t] / b.Mpps[t]
+				}
+			}
 		}
 	}
 	res.Notes = notes(res)
 }
 
 func (pr *PointResult) summarize(clockHz float64) {
-	pr.Notes = nil
+	pr.Notes = append([]string(nil), pr.Setup...)
 	pr.Mpps, pr.ClockHz, pr.CPP = map[string]float64{}, map[string]float64{}, map[string]float64{}
 	pr.VmHWMMB, pr.HugetlbMB, pr.Mbufs = map[string]float64{}, map[string]float64{}, map[string]int{}
 	for tool, runs := range pr.Runs {
@@ -118,7 +148,7 @@ func (pr *PointResult) summarize(clockHz float64) {
 		pr.Mpps[tool] = median(mpps)
 		pr.ClockHz[tool] = median(hz)
 		if clockHz > 0 {
-			pr.CPP[tool] = clockHz / (pr.Mpps[tool] * 1e6)
+			pr.CPP[tool] = clockHz * float64(max(1, pr.Workers)) / (pr.Mpps[tool] * 1e6)
 		}
 	}
 	pr.Valid = len(pr.Runs["tunfwd"]) > 0
@@ -157,10 +187,25 @@ func notes(res *Results) []string {
 			"every frame into a fresh mbuf on rx, so its cost (growing with frame size) is in every tool's figure alike.",
 		fmt.Sprintf("Cycles per packet: effective clock / rate, with the clock %.2f GHz (nominal/TSC %.0f MHz): the median of %d calibrations by a %s; "+
 			"readings below the nominal rate (the chain preempted by another process) are left out.", res.ClockHz/1e9, res.TSCMHz, res.ClockRuns, res.ClockMethod),
-		"Added cycles = tunfwd cycles/packet - testpmd io cycles/packet on the same input; ratio = tunfwd Mpps / reference Mpps.",
+		"Added cycles = tunfwd cycles/packet - testpmd io cycles/packet on the same input; ratio = tunfwd Mpps / reference Mpps. " +
+			"With several workers (points named -Nw) cycles/packet are per worker: clock x workers / rate.",
+		"Tunnels: GRE with key, VXLAN (UDP checksum 0), L2TPv2 (UDP 1701, checksum 0, PPP 0xff03 0x0021), L2TPv3 over IP " +
+			"(l2tpv3: Ethernet pseudowire, 4-byte cookie) and over UDP 1701 (l2tpv3udp, checksum 0), SRv6 encap = H.Encaps with two segments (IPv6 + SRH, 80 bytes), SRv6 decap = " +
+			"End.DX4 at the last segment of such an SRH; IPv4 underlay except SRv6. testpmd io is the reference of every point; OVS " +
+			"(GRE, VXLAN) and ipsec-secgw (ESP) only with one worker. Each tunfwd run must send every frame by the point's output " +
+			"port with the point's output size, counted by its tunnel, SA or SID, every worker busy, rx = tx + drops, no drop and " +
+			"the mempool whole at exit, else the point is INVALID and the driver exits 1.",
 		"ESP: AES-128-GCM tunnel mode, crypto_aesni_gcm, tunfwd in cpu-crypto mode; DPDK ipsec-secgw (librte_ipsec path, -l) " +
 			"in cpu-crypto and lookaside-none (no-offload) SA modes on the same vdevs and lcores; ratio secgw = tunfwd / the faster " +
 			"of the two. Inbound SAs run without anti-replay window on both sides (infinite_rx replays sequence numbers).",
+	}
+	if len(res.Workers) > 1 || (len(res.Workers) == 1 && res.Workers[0] > 1) {
+		n = append(n, fmt.Sprintf("Workers: each of %v worker lcores polls its own rx queue of every port (net_pcap: one rx_pcap file "+
+			"per queue, flow k in file k mod workers; net_null: one tx queue per worker), testpmd the same with --nb-cores/--rxq/--txq. "+
+			"This machine has %d CPUs: where workers plus the main lcore outnumber them, the extra worker runs on the main lcore's CPU "+
+			"(EAL --lcores), sharing it with the control thread (tunfwd's stats, testpmd's stats loop). Scaling = Mpps with N workers / "+
+			"Mpps with 1. With a CPU per worker and no shared state (per-worker counters and queues) it should be near linear until "+
+			"the input PMD or memory bandwidth bounds it.", res.Workers, res.CPUs))
 	}
 	for _, m := range res.Modes {
 		if m.OVSNote != "" {
@@ -214,15 +259,53 @@ func row(pr PointResult) []string {
 		fmt.Sprint(pr.Mbufs["tunfwd"])}
 }
 
+var scalingHeader = []string{"point", "workers", "tunfwd Mpps", "tunfwd 1w Mpps", "tunfwd scaling", "testpmd Mpps", "testpmd 1w Mpps", "testpmd scaling"}
+
+const sharedNote = "* a worker shared the main lcore's CPU (fewer CPUs than workers + 1; EAL --lcores): not a clean scaling figure"
+
+// scalingRows are the multi-worker points of a mode next to their 1-worker twins.
+func scalingRows(m Mode) [][]string {
+	one := map[string]PointResult{}
+	for _, pr := range m.Points {
+		if pr.Workers <= 1 {
+			one[pr.Name] = pr
+		}
+	}
+	var rows [][]string
+	for _, pr := range m.Points {
+		if pr.Workers <= 1 {
+			continue
+		}
+		b := one[Point{Proto: pr.Proto, Dir: pr.Dir, Size: pr.Size, Workers: 1}.Name()]
+		w := fmt.Sprint(pr.Workers)
+		if pr.SharedCPU {
+			w += "*"
+		}
+		rows = append(rows, []string{pr.Name, w, f3(pr.Mpps["tunfwd"]), f3(b.Mpps["tunfwd"]),
+			f2(pr.Scaling["tunfwd"]), f3(pr.Mpps["testpmd"]), f3(b.Mpps["testpmd"]), f2(pr.Scaling["testpmd"])})
+	}
+	return rows
+}
+
 func printTable(w io.Writer, res *Results) {
 	for _, m := range res.Modes {
-		fmt.Fprintf(w, "\n== %s, 1 worker lcore (%d), %d flows, median of %d ==\n", hugeName(m.Hugepages), res.WorkerLcore, res.Flows, res.Repeats)
+		fmt.Fprintf(w, "\n== %s, workers %v (first on lcore %d), %d flows, median of %d ==\n", hugeName(m.Hugepages), res.Workers, res.WorkerLcore, res.Flows, res.Repeats)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
 		for _, pr := range m.Points {
 			fmt.Fprintln(tw, strings.Join(row(pr), "\t")+"\t")
 		}
 		tw.Flush()
+		if sc := scalingRows(m); len(sc) > 0 {
+			fmt.Fprintln(w, "\nscaling (Mpps with N workers / with 1, same run):")
+			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, strings.Join(scalingHeader, "\t")+"\t")
+			for _, r := range sc {
+				fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
+			}
+			tw.Flush()
+			fmt.Fprintln(w, sharedNote)
+		}
 		for _, pr := range m.Points {
 			for _, n := range pr.Notes {
 				fmt.Fprintf(w, "  %s: %s\n", pr.Name, n)
@@ -237,13 +320,21 @@ func printTable(w io.Writer, res *Results) {
 
 func (res *Results) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# tunfwd benchmark\n\n%s on `%s` (%s), worker lcore %d, main lcore %d.\n\nCommand: `%s`\n",
-		res.Date, res.Host, res.CPU, res.WorkerLcore, res.MainLcore, res.Command)
+	fmt.Fprintf(&b, "# tunfwd benchmark\n\n%s on `%s` (%s, %d CPUs), workers %v from lcore %d, main lcore %d.\n\nCommand: `%s`\n",
+		res.Date, res.Host, res.CPU, res.CPUs, res.Workers, res.WorkerLcore, res.MainLcore, res.Command)
 	for _, m := range res.Modes {
 		fmt.Fprintf(&b, "\n## %s\n\n", hugeName(m.Hugepages))
 		fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" ---: |", len(header)))
 		for _, pr := range m.Points {
 			fmt.Fprintf(&b, "| %s |\n", strings.Join(row(pr), " | "))
+		}
+		if sc := scalingRows(m); len(sc) > 0 {
+			fmt.Fprintf(&b, "\nScaling (Mpps with N workers / with 1, same run):\n\n| %s |\n|%s\n", strings.Join(scalingHeader, " | "),
+				strings.Repeat(" ---: |", len(scalingHeader)))
+			for _, r := range sc {
+				fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
+			}
+			fmt.Fprintf(&b, "\n%s\n", sharedNote)
 		}
 		for _, pr := range m.Points {
 			for _, n := range pr.Notes {

@@ -97,8 +97,8 @@ func stopWhen(cmd *exec.Cmd, ready <-chan struct{}, timeout time.Duration, done 
 	select {
 	case <-ready:
 	case <-time.After(timeout):
-	case <-done:
-		return 0, 0, fmt.Errorf("exited early")
+	case <-done: // Wait has returned: its state says how (a crash is "signal: segmentation fault")
+		return 0, 0, fmt.Errorf("exited early (%v)", cmd.ProcessState)
 	}
 	hwm, huge = procMem(cmd.Process.Pid)
 	cmd.Process.Signal(syscall.SIGINT)
@@ -131,25 +131,111 @@ type tunfwdSummary struct {
 		Available int `json:"available"`
 	} `json:"mempool"`
 	Ports []struct {
-		Name   string `json:"name"`
-		RxPkts uint64 `json:"rx_packets"`
-		TxPkts uint64 `json:"tx_packets"`
+		Name    string `json:"name"`
+		RxPkts  uint64 `json:"rx_packets"`
+		TxPkts  uint64 `json:"tx_packets"`
+		TxBytes uint64 `json:"tx_bytes"`
 	} `json:"ports"`
+	Tunnels []struct {
+		Name      string `json:"name"`
+		EncapPkts uint64 `json:"encap_packets"`
+		DecapPkts uint64 `json:"decap_packets"`
+	} `json:"tunnels"`
+	SAs []struct {
+		Dir     string `json:"dir"`
+		Packets uint64 `json:"packets"`
+	} `json:"sas"`
+	SIDs []struct {
+		SID  string `json:"sid"`
+		Pkts uint64 `json:"packets"`
+	} `json:"sids"`
+	Workers []struct {
+		Lcore     int    `json:"lcore"`
+		BusyPolls uint64 `json:"busy_polls"`
+	} `json:"workers"`
 	Dropped   uint64            `json:"dropped"`
 	Drops     map[string]uint64 `json:"drops"`
 	EncapPkts uint64            `json:"encap_packets"`
 	DecapPkts uint64            `json:"decap_packets"`
 }
 
+// verify checks that a run did the point's work and nothing else: frames
+// left by the point's output port only, every one of the output size, each
+// counted by the tunnel, SA or SID that did the work, rx = tx + drops, and
+// the mempool whole again. A point that forwards nothing, or forwards
+// something else, is invalid: its rate is not reported.
+func verify(p Point, s *tunfwdSummary) error {
+	var rx, tx uint64
+	var out *struct {
+		Name    string `json:"name"`
+		RxPkts  uint64 `json:"rx_packets"`
+		TxPkts  uint64 `json:"tx_packets"`
+		TxBytes uint64 `json:"tx_bytes"`
+	}
+	for i, pc := range s.Ports {
+		rx += pc.RxPkts
+		tx += pc.TxPkts
+		if pc.Name == p.outPort() {
+			out = &s.Ports[i]
+		}
+	}
+	switch {
+	case out == nil:
+		return fmt.Errorf("no port %q in the summary", p.outPort())
+	case out.TxPkts == 0:
+		return fmt.Errorf("nothing left port %s", out.Name)
+	case out.TxPkts != tx:
+		return fmt.Errorf("%d of %d frames left by other ports than %s", tx-out.TxPkts, tx, out.Name)
+	case out.TxBytes != out.TxPkts*uint64(p.OutputSize()):
+		return fmt.Errorf("port %s sent %d bytes in %d frames, want %d bytes each", out.Name, out.TxBytes, out.TxPkts, p.OutputSize())
+	case rx != tx+s.Dropped:
+		return fmt.Errorf("rx %d != tx %d + drops %d", rx, tx, s.Dropped)
+	case s.Mempool.Available != s.Mempool.Size:
+		return fmt.Errorf("mempool %d of %d mbufs free at exit", s.Mempool.Available, s.Mempool.Size)
+	}
+	if len(s.Workers) != max(1, p.Workers) {
+		return fmt.Errorf("%d workers ran, want %d", len(s.Workers), max(1, p.Workers))
+	}
+	for _, w := range s.Workers {
+		if w.BusyPolls == 0 { // its rx queue gave it nothing
+			return fmt.Errorf("worker lcore %d received nothing", w.Lcore)
+		}
+	}
+	var did uint64
+	what := "tunnel"
+	switch {
+	case p.Proto == "esp":
+		what = "SA"
+		for _, sa := range s.SAs {
+			if (sa.Dir == "out") == (p.Dir == "encap") {
+				did += sa.Packets
+			}
+		}
+	case p.Proto == "srv6" && p.Dir == "decap":
+		what = "End.DX4 SID"
+		for _, sid := range s.SIDs {
+			did += sid.Pkts
+		}
+	case p.Dir == "encap":
+		did = s.EncapPkts
+	default:
+		did = s.DecapPkts
+	}
+	if did != tx {
+		return fmt.Errorf("%s counters say %d packets %sed, port %s sent %d", what, did, p.Dir, out.Name, tx)
+	}
+	return nil
+}
+
 var rateRE = regexp.MustCompile(`^rx ([0-9.]+) Mpps\s+tx ([0-9.]+) Mpps`)
 
 // runTunfwd runs the gateway on one point's config and measures its output rate.
-func runTunfwd(bin, dir string, p Point, env Env, pcap string, tm timing, log io.Writer) Run {
+func runTunfwd(bin, dir string, p Point, env Env, pcaps []string, tm timing, log io.Writer) Run {
 	r := Run{Tool: "tunfwd"}
 	cf := filepath.Join(dir, p.Name()+".toml")
 	js := filepath.Join(dir, p.Name()+".tunfwd.json")
 	os.Remove(js)
-	if err := writeFile(cf, tunfwdConf(p, env, pcap)); err != nil {
+	if err := writeFile(cf, tunfwdConf(p, env, pcaps)); err != nil {
 		r.Note = err.Error()
 		return r
 	}
@@ -208,9 +294,12 @@ func runTunfwd(bin, dir string, p Point, env Env, pcap string, tm timing, log io
 	if s.Seconds > 0 {
 		r.MppsTotal = float64(r.TxPkts) / s.Seconds / 1e6
 	}
-	r.Valid = r.Drops == 0 && r.Mpps > 0 && r.TxPkts > 0 && !exitBad
+	verr := verify(p, &s)
+	r.Valid = r.Drops == 0 && r.Mpps > 0 && verr == nil && !exitBad
 	if r.Drops != 0 {
 		r.Note = strings.TrimPrefix(r.Note+"; ", "; ") + fmt.Sprintf("%d drops %v: point invalid", r.Drops, nonzero(s.Drops))
+	} else if verr != nil {
+		r.Note = strings.TrimPrefix(r.Note+"; ", "; ") + verr.Error() + ": point invalid"
 	}
 	if r.Mpps == 0 && r.Note == "" {
 		r.Note = "no steady-state rate sample"
@@ -250,23 +339,42 @@ var (
 	txppsRE    = regexp.MustCompile(`Tx-pps:\s+(\d+)`)
 	txPktsRE   = regexp.MustCompile(`TX-packets:\s+(\d+)\s+TX-dropped:\s+(\d+)`)
 	rxPktsRE   = regexp.MustCompile(`RX-packets:\s+(\d+)\s+RX-dropped:\s+(\d+)`)
+	// "Logical Core 1 (socket 0) forwards packets on 2 streams:", then "  RX P=0/Q=0 (socket 0) -> TX P=1/Q=0 ..."
+	lcoreStreamsRE = regexp.MustCompile(`^Logical Core (\d+) .*forwards packets on`)
+	streamRE       = regexp.MustCompile(`^\s+RX P=(\d+)/Q=(\d+)`)
 )
 
-// runTestpmd measures dpdk-testpmd io forwarding from the same input pcap
-// (net_pcap infinite_rx, port 0) to net_null (port 1) on the same lcores.
-func runTestpmd(bin string, p Point, env Env, pcap string, tm timing, log io.Writer) Run {
+// runTestpmd measures dpdk-testpmd io forwarding from the same input pcaps
+// (net_pcap infinite_rx, port 0, one rx queue per file and worker) to
+// net_null (port 1) on the same lcores.
+func runTestpmd(bin string, p Point, env Env, pcaps []string, tm timing, log io.Writer) Run {
 	r := Run{Tool: "testpmd", Mbufs: env.Mbufs}
 	prefix := fmt.Sprintf("%s-tp-%d", env.Prefix, os.Getpid())
-	args := []string{"-l", fmt.Sprintf("%d,%d", env.Main, env.Worker), "--main-lcore", strconv.Itoa(env.Main),
-		"-m", "512", "--no-pci", "--no-telemetry", "--file-prefix", prefix}
+	nw := max(1, p.Workers)
+	pl := env.place(nw)
+	var args []string
+	if pl.lcores != "" {
+		args = []string{"--lcores", pl.lcores}
+	} else {
+		ids := []string{strconv.Itoa(env.Main)}
+		for _, id := range pl.ids {
+			ids = append(ids, strconv.Itoa(id))
+		}
+		args = []string{"-l", strings.Join(ids, ",")}
+	}
+	args = append(args, "--main-lcore", strconv.Itoa(env.Main),
+		"-m", "512", "--no-pci", "--no-telemetry", "--file-prefix", prefix)
 	if env.Huge {
 		args = append(args, "--huge-unlink")
 	} else {
 		args = append(args, "--no-huge", "--no-shconf")
 	}
-	args = append(args, "--vdev", fmt.Sprintf("net_pcap_tin,rx_pcap=%s,infinite_rx=1", pcap),
+	// streams go to cores in the order (port 0, q0), (port 1, q0), (port 0,
+	// q1), ...: with one queue per core each core gets one input queue
+	args = append(args, "--vdev", pcapVdev("net_pcap_tin", pcaps),
 		"--vdev", "net_null_tout,no-rx=1", "--",
 		"--forward-mode=io", "--auto-start", "--stats-period", "1",
+		"--nb-cores", strconv.Itoa(nw), "--rxq", strconv.Itoa(nw), "--txq", strconv.Itoa(nw),
 		"--total-num-mbufs", strconv.Itoa(env.Mbufs), "--mbcache=256",
 		"--rxd=1024", "--txd=1024", "--burst=32")
 	cmd := exec.Command(bin, args...)
@@ -281,15 +389,22 @@ func runTestpmd(bin string, p Point, env Env, pcap string, tm timing, log io.Wri
 	ss := newSampler(tm)
 	ss.skip++ // the first show comes right at start, with no previous one to rate against
 	var tail []string
+	inCores := map[int]bool{} // forwarding cores with a stream from the input port
 	done := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
-		port, fwdPort := -1, -1
+		port, fwdPort, core := -1, -1, -1
 		for sc.Scan() {
 			l := sc.Text()
 			tail = append(tail, l)
 			if len(tail) > 40 {
 				tail = tail[1:]
+			}
+			if m := lcoreStreamsRE.FindStringSubmatch(l); m != nil {
+				core, _ = strconv.Atoi(m[1])
+			}
+			if m := streamRE.FindStringSubmatch(l); m != nil && m[1] == "0" && core >= 0 {
+				inCores[core] = true
 			}
 			if m := nicStatsRE.FindStringSubmatch(l); m != nil {
 				port, _ = strconv.Atoi(m[1])
@@ -328,11 +443,13 @@ func runTestpmd(bin string, p Point, env Env, pcap string, tm timing, log io.Wri
 	r.Samples = ss.steady()
 	r.Mpps = mean(r.Samples)
 	r.MppsTotal = float64(r.TxPkts) / r.Seconds / 1e6
-	r.Valid = r.Drops == 0 && r.Mpps > 0
+	r.Valid = r.Drops == 0 && r.Mpps > 0 && len(inCores) == nw
 	if r.Drops != 0 {
 		r.Note = fmt.Sprintf("%d drops: invalid", r.Drops)
 	} else if r.Mpps == 0 {
 		r.Note = "no steady-state rate sample: " + strings.Join(tail, " | ")
+	} else if len(inCores) != nw {
+		r.Note = fmt.Sprintf("%d forwarding cores read the input port, want %d: invalid", len(inCores), nw)
 	}
 	return r
 }

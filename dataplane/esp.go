@@ -169,8 +169,11 @@ func (e *espState) addSA(cfg *conf.Config, s *conf.SA, i int, ports map[string]*
 	c.spi = C.uint32_t(s.SPI)
 	c.win = C.uint32_t(s.ReplayWindow)
 	c.seq_start = C.uint64_t(s.SeqStart)
-	if nq > 1 {
-		c.flags = C.RTE_IPSEC_SAFLAG_SQN_ATOM // several workers share the sequence and window
+	if nq > 1 && (s.Dir == conf.SAOut || s.ReplayWindow > 0) {
+		// several workers share the sequence and window; an inbound SA
+		// without a window has no replay state, and librte_ipsec 22.11
+		// would lock its NULL replay state under SQN_ATOM (rsn_acquire)
+		c.flags = C.RTE_IPSEC_SAFLAG_SQN_ATOM
 	}
 	c.dir = C.TF_SA_IN
 	if s.Dir == conf.SAOut {

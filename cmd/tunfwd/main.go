@@ -266,11 +266,12 @@ func serve(cfg *conf.Config, opts runOpts, stdout io.Writer) error {
 	}
 	c := g.Counters()
 	sas := g.SACounters()
+	lcores := g.Lcores() // before Close frees the workers' counters
 	elapsed := time.Since(start)
 	closeErr := g.Close()
 	avail, size := g.ClosedPool()
 	s := newSummary(cfg, c, elapsed, reason, avail, size)
-	s.SAs = sas
+	s.SAs, s.Workers = sas, lcores
 	s.print(out)
 	if opts.statsJSON != "" {
 		if err := s.writeJSON(opts.statsJSON); err != nil {
