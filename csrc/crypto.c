@@ -187,7 +187,7 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	prm.tun.hdr = c->hdr;
 	prm.tun.hdr_len = c->hdr_len;
 	prm.tun.hdr_l3_off = RTE_ETHER_HDR_LEN;
-	prm.tun.next_proto = IPPROTO_IPIP;	/* inner IPv4 */
+	prm.tun.next_proto = c->inner_af == 6 ? IPPROTO_IPV6 : IPPROTO_IPIP;	/* one inner family per SA */
 
 	sz = rte_ipsec_sa_size(&prm);
 	if (sz < 0)
@@ -224,6 +224,7 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	sa->win = c->win;
 	sa->esn = c->esn;
 	sa->af = c->af;
+	sa->inner_af = c->inner_af == 6 ? 6 : 4;
 	if (c->alg == TF_ALG_AES_GCM) {
 		sa->iv_len = 8;
 		sa->icv_len = 16;
