@@ -333,7 +333,7 @@ func (ch *checker) ipsec(c *Config) {
 			switch {
 			case !f.p.IsValid():
 				ch.errorf(f.key, "want a prefix, e.g. \"10.1.0.0/16\"")
-			case s != nil && innerMismatch(s, f.p.Addr()) != "":
+			case s != nil && ch.has(f.key) && innerMismatch(s, f.p.Addr()) != "":
 				ch.errorf(f.key, "%s: SA %q carries %s packets (its inner): one family per SA", f.p, p.SA, innerMismatch(s, f.p.Addr()))
 			case f.p != f.p.Masked():
 				ch.errorf(f.key, "%s has host bits set: write %s", f.p, f.p.Masked())
