@@ -30,6 +30,7 @@
 #include <rte_cryptodev.h>
 #include <rte_errno.h>
 #include <rte_esp.h>
+#include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_ipsec.h>
 #include <rte_mbuf.h>
@@ -178,7 +179,7 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t hl = ip_hl, spi, body;
 	const struct tf_esp *e = t->esp;
 	const struct tf_sa *sa = NULL;
-	uint16_t i, si = 0;
+	uint16_t si = 0;
 
 	/* UDP 4500 reaches here over IPv4 only (worker.c) */
 	if (o->af == 4 && ip->next_proto_id == IPPROTO_UDP) {
@@ -199,19 +200,19 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (unlikely(esp_len < sizeof(struct rte_esp_hdr) || len < off + sizeof(struct rte_esp_hdr)))
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	spi = tf_load32(p + off);
-	if (e != NULL)
-		for (i = 0; i < e->nb_sa; i++) {
-			const struct tf_sa *s = &e->sa[i];
+	if (e != NULL && e->in != NULL) {
+		struct tf_sa_key k = { .spi = spi, .af = o->af };
+		void *data;
 
-			if (s->dir != TF_SA_IN || s->spi != spi || s->af != o->af)
-				continue;
-			if (o->af == 4 ? s->local == ip->dst_addr :
-					 memcmp(s->local6, ip6->dst_addr, 16) == 0) {
-				sa = s;
-				si = i;
-				break;
-			}
+		if (o->af == 4)
+			memcpy(k.dst, &ip->dst_addr, 4);
+		else
+			memcpy(k.dst, ip6->dst_addr, 16);
+		if (rte_hash_lookup_data(e->in, &k, &data) >= 0) {
+			si = (uint16_t)(uintptr_t)data;
+			sa = &e->sa[si];
 		}
+	}
 	if (sa == NULL)
 		return tf_drop(w, in, m, TF_DROP_ESP_NO_SA);
 	/* RFC 4303 2.4: ciphertext (payload, padding, pad length, next header) in whole blocks */

@@ -84,6 +84,14 @@ struct tf_sa {
 struct tf_esp {
 	uint16_t nb_sa;
 	struct tf_sa *sa;		/* [nb_sa] */
+	struct rte_hash *in;		/* tf_sa_key of each inbound SA -> its index (tf_esp_index) */
+};
+
+/* tf_sa_key: what finds an inbound SA (RFC 4301 4.1: SPI and destination). 24 bytes, no padding. */
+struct tf_sa_key {
+	uint32_t spi;			/* network order */
+	uint32_t af;			/* 4 or 6 */
+	uint8_t dst[16];		/* the local address; IPv4 in the first 4 bytes, the rest zero */
 };
 
 /* One ESP packet of a burst, waiting to be processed with its SA's group. */
@@ -138,5 +146,8 @@ int tf_crypto_close(uint8_t dev, const char *name, int vdev);
 /* tf_sa_init makes sa's librte_ipsec SA, crypto session and prepared session. */
 int tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *sess_pool);
 void tf_sa_fini(struct tf_sa *sa);
+/* tf_esp_index builds e->in over e's inbound SAs (name: unique hash name); tf_esp_unindex frees it. */
+int tf_esp_index(struct tf_esp *e, const char *name);
+void tf_esp_unindex(struct tf_esp *e);
 
 #endif /* TF_ESP_H */

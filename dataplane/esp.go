@@ -152,6 +152,13 @@ func openESP(cfg *conf.Config, ports []*Port, nq int, gen uint32) (*espState, er
 			return nil, fmt.Errorf("sa %s: %w", cfg.SAs[i].Name, err)
 		}
 	}
+	// the inbound SA lookup by (SPI, destination): once, the SAs live as long as the gateway
+	hn := C.CString(fmt.Sprintf("tf_sa_%d", gen))
+	defer C.free(unsafe.Pointer(hn))
+	if ret := C.tf_esp_index(e.c, hn); ret != 0 {
+		e.close()
+		return nil, cerr("inbound SA index", ret)
+	}
 	return e, nil
 }
 
@@ -339,6 +346,7 @@ func (e *espState) close() error {
 		for i := range sas {
 			C.tf_sa_fini(&sas[i])
 		}
+		C.tf_esp_unindex(e.c)
 		C.rte_free(unsafe.Pointer(e.c.sa))
 		C.rte_free(unsafe.Pointer(e.c))
 		e.c = nil

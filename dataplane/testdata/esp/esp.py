@@ -7,6 +7,7 @@ Reads one JSON request on stdin:
       -> {"packets": [{"spi": n, "seq": n, "udp": bool, "inner": hex, "csum_ok": bool}]}
   {"op": "encrypt", "sa": SA, "pcap": path, "src_mac":..., "dst_mac":...,
    "packets": [{"inner": hex, "seq": n, "seq_high": n, "tamper": "", "pad": "", "next": n}]}
+      (or "sas": [SA, ...] and each packet's "sa": its index)
       -> writes the pcap of Ether/IP/ESP (or Ether/IP/UDP/ESP) frames
 SA: {"spi", "src", "dst", "aead"|"cipher"+"auth", "key", "salt", "auth_key", "esn", "udp"}
 """
@@ -87,10 +88,11 @@ def raw_gcm(s, inner, seq, pad, nxt):
 
 
 def encrypt(req):
-    s = req["sa"]
-    sa = make_sa(s, s["src"], s["dst"])
+    sas = req.get("sas") or [req["sa"]]  # "sas": several SAs, a packet's "sa" its index
+    made = [make_sa(x, x["src"], x["dst"]) for x in sas]
     frames = []
     for p in req["packets"]:
+        s, sa = sas[p.get("sa", 0)], made[p.get("sa", 0)]
         inner = bytes.fromhex(p["inner"])
         if p.get("pad") or p.get("next"):
             body = raw_gcm(s, inner, p["seq"], p.get("pad", ""), p.get("next", 4))
