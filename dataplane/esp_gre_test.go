@@ -272,3 +272,42 @@ func mustConfMAC(s string) conf.MAC {
 	copy(m[:], mustMAC(s))
 	return m
 }
+
+// TestESPGREMalformed: what an SA decrypts to GRE for the gateway goes
+// through the same checks as clear GRE: each malformed kind is dropped
+// under its reason, counted against no tunnel, nothing leaves.
+func TestESPGREMalformed(t *testing.T) {
+	a, c := espAlgos[0], greESPCases[0]
+	r := newRig(t)
+	r.extra = greESPExtra(r, a, c)
+	inner := ipOf(innerFrames("10.6.0.5", "10.1.0.2", []int{40})[0])
+	unknownKey := grePacket(t, c.remote, c.local, greESPKey+1, inner)
+	badCsum := grePacket(t, c.remote, c.local, greESPKey, inner)
+	badCsum[10] ^= 0xff
+	// an IPv4 header announcing GRE with 2 bytes of it
+	short := grePacket(t, c.remote, c.local, greESPKey, inner)[:22]
+	short[2], short[3] = 0, 22
+	cs := ipv4Checksum(short[:20])
+	short[10], short[11] = byte(cs>>8), byte(cs)
+	cases := []struct {
+		pkt    []byte
+		reason string
+	}{{unknownKey, "unknown_tunnel"}, {badCsum, "bad_ip_checksum"}, {short, "truncated"}}
+	var pkts []pyPkt
+	for i, k := range cases {
+		pkts = append(pkts, pyPkt{Inner: hex.EncodeToString(k.pkt), Seq: uint32(i + 1)})
+	}
+	path := filepath.Join(r.dir, "enc-bad.pcap")
+	runPy(t, map[string]any{"op": "encrypt", "sa": a.py(greESPInSPI, c.remote, c.local), "pcap": path,
+		"src_mac": uplinkPeer, "dst_mac": uplinkMAC, "packets": pkts})
+	enc, err := pktgen.ReadPcap(path)
+	require.NoError(t, err)
+	res := r.run(map[string][][]byte{"uplink": enc})
+	for _, k := range cases {
+		require.Equal(t, uint64(1), res.drops(k.reason), "%s: drops %v", k.reason, nonZero(res.ctr.Drops))
+	}
+	require.Equal(t, uint64(len(cases)), res.ctr.Dropped())
+	require.Zero(t, res.tunnel("gs").DecapPkts)
+	require.Empty(t, res.out["inner"])
+}
+
