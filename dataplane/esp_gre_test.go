@@ -310,4 +310,3 @@ func TestESPGREMalformed(t *testing.T) {
 	require.Zero(t, res.tunnel("gs").DecapPkts)
 	require.Empty(t, res.out["inner"])
 }
-
