@@ -47,6 +47,8 @@ type SoakResult struct {
 	RxPackets    uint64            `json:"rx_packets"`
 	TxPackets    uint64            `json:"tx_packets"`
 	Dropped      uint64            `json:"dropped"`
+	Fragmented   uint64            `json:"fragmented"`
+	Fragments    uint64            `json:"fragments"`
 	Drops        map[string]uint64 `json:"drops"`
 	Tunnels      []soakTunnel      `json:"tunnels"`
 	SAs          []soakSA          `json:"sas"`
@@ -100,17 +102,21 @@ type soakSummary struct {
 	ND      uint64            `json:"nd_replies"`
 	Echo    uint64            `json:"echo_replies"`
 	Routed  uint64            `json:"routed"`
+	Frags   uint64            `json:"fragmented"`
+	FragsTo uint64            `json:"fragments"`
 }
 
 // soakExpectDrops are the reasons the malformed part of the input must hit.
 var soakExpectDrops = []string{"truncated", "bad_ip_checksum", "bad_ip_length", "fragment",
 	"unknown_tunnel", "bad_gre_header", "bad_vxlan_header", "bad_udp_checksum", "no_route",
-	"no_l2_binding", "ttl_expired", "not_local", "mtu_exceeded",
+	"no_l2_binding", "not_local",
 	"esp_auth_failed", "esp_no_sa", "srh_truncated", "l2tp_control", "bad_l2tp_version", "bad_l2tp_cookie"}
 
 // soakExpectHandled: malformed SRHs are answered with ICMPv6 errors (rate
 // limited: the rest are dropped), so each reason shows in one or the other.
-var soakExpectHandled = []string{"srh_bad_last_entry", "srh_bad_segments_left", "srv6_segments_left"}
+// TTL expiry gets ICMP errors the same way (icmp.c).
+var soakExpectHandled = []string{"srh_bad_last_entry", "srh_bad_segments_left", "srv6_segments_left",
+	"ttl_expired"}
 
 func soak(o options, d time.Duration, stdout, stderr io.Writer) error {
 	dir := filepath.Join(o.out, "soak")
@@ -206,6 +212,7 @@ func (res *SoakResult) fill(s *soakSummary) {
 		res.TxPackets += p.TxPkts
 	}
 	res.Dropped = s.Dropped
+	res.Fragmented, res.Fragments = s.Frags, s.FragsTo
 	res.Drops = nonzero(s.Drops)
 	res.Tunnels = s.Tunnels
 	res.SAs, res.SIDs, res.ICMPErrors = s.SAs, s.SIDs, nonzero(s.ICMP)
@@ -224,8 +231,9 @@ func (res *SoakResult) judge() {
 	add(res.ExitCode == 0, "exit status 0 after SIGINT (got %d)", res.ExitCode)
 	add(res.StopSeconds < 2, "stopped %.2f s after SIGINT", res.StopSeconds)
 	add(res.Mempool[0] == res.Mempool[1], "mempool whole: %d of %d mbufs", res.Mempool[0], res.Mempool[1])
-	add(res.RxPackets > 0 && res.RxPackets == res.TxPackets+res.Dropped,
-		"rx %d = tx %d + dropped %d", res.RxPackets, res.TxPackets, res.Dropped)
+	add(res.RxPackets > 0 && res.RxPackets+res.Fragments-res.Fragmented == res.TxPackets+res.Dropped,
+		"rx %d + fragments %d - fragmented %d = tx %d + dropped %d",
+		res.RxPackets, res.Fragments, res.Fragmented, res.TxPackets, res.Dropped)
 	for _, t := range res.Tunnels {
 		if t.Type == "srv6" { // what comes back arrives at a SID, counted there
 			add(t.EncapPkts > 0, "tunnel %s (srv6) encapsulated %d", t.Name, t.EncapPkts)
@@ -237,8 +245,10 @@ func (res *SoakResult) judge() {
 		add(res.Drops[r] > 0, "malformed input dropped as %s (%d)", r, res.Drops[r])
 	}
 	for _, r := range soakExpectHandled {
-		add(res.Drops[r]+res.ICMPErrors[r] > 0, "malformed SRH %s: %d ICMPv6 errors, %d dropped", r, res.ICMPErrors[r], res.Drops[r])
+		add(res.Drops[r]+res.ICMPErrors[r] > 0, "%s: %d ICMP errors, %d dropped", r, res.ICMPErrors[r], res.Drops[r])
 	}
+	add(res.Fragmented > 0 && res.Fragments >= 2*res.Fragmented,
+		"too big without DF: %d packets fragmented into %d", res.Fragmented, res.Fragments)
 	for _, a := range res.SAs {
 		add(a.Packets > 0, "SA %s (%s) carried %d packets", a.Name, a.Dir, a.Packets)
 	}
@@ -272,7 +282,7 @@ func (res *SoakResult) markdown() string {
 		fmt.Fprintf(&b, "| %s | %s |\n", c.What, v)
 	}
 	for k, v := range res.ICMPErrors {
-		fmt.Fprintf(&b, "\nICMPv6 errors sent for %s: %d", k, v)
+		fmt.Fprintf(&b, "\nICMP errors sent for %s: %d", k, v)
 	}
 	var rs []string
 	for k := range res.Drops {
@@ -339,7 +349,7 @@ socket = "none"   # soaks may run side by side (and the test suite's smoke one)
 workers = [%[3]d]
 mbufs = %[4]d
 `, o.main, huge, o.worker, o.mbufs, os.Getpid())
-	b.WriteString(port("lan", "inner", innerMAC, "mtu = 1300 # 1400-byte frames decapsulated towards it: mtu_exceeded\n"+`addresses = ["10.1.0.1/24", "2001:db8:1::1/64"]`))
+	b.WriteString(port("lan", "inner", innerMAC, "mtu = 1300 # 1400-byte frames decapsulated towards it: fragmented, or mtu_exceeded with DF\n"+`addresses = ["10.1.0.1/24", "2001:db8:1::1/64"]`))
 	b.WriteString(port("l2", "inner", "02:00:00:00:03:01", ""))
 	b.WriteString(port("wan", "underlay", wanMAC, `addresses = ["192.0.2.1/24", "`+soakLocal6+`/64"]`))
 	fmt.Fprintf(&b, `

@@ -7,7 +7,8 @@
  * A routed packet whose TTL or hop limit runs out gets Time Exceeded; one
  * larger than its next hop or its tunnel carries gets Fragmentation Needed
  * with the MTU (IPv4 with DF: RFC 1191) or Packet Too Big (IPv6: RFC 8201),
- * so path MTU discovery works across tunnels. The error is built in the
+ * so path MTU discovery works across tunnels (IPv4 without DF is fragmented
+ * instead: frag.c). The error is built in the
  * offending mbuf: its IP header as received and as much of the rest as fits
  * (576 bytes in all for IPv4, 1280 for IPv6) behind a new IP and ICMP
  * header, from the address of the port the packet came in by, then routed
@@ -319,21 +320,21 @@ tf_icmp6_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in, stru
 }
 
 /*
- * tf_too_big: the routed packet m (TTL or hop limit decremented, l3 bytes
- * after its Ethernet header) does not fit mtu. IPv4 with DF and IPv6 get an
- * error naming the MTU; IPv4 without DF is dropped (tunfwd does not
- * fragment).
+ * tf_too_big: the routed packet m (TTL or hop limit decremented) does not
+ * fit mtu, on its way into tunnel tun or, when tun is NULL, to next hop nh.
+ * IPv4 with DF and IPv6 get an error naming the MTU; IPv4 without DF is
+ * fragmented (frag.c).
  */
 static void
 tf_too_big(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
-	   uint16_t ethertype, uint32_t mtu)
+	   uint16_t ethertype, uint32_t mtu, const struct tf_tunnel *tun, uint32_t nh)
 {
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 									RTE_ETHER_HDR_LEN);
 
 		if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
-			return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+			return tf_frag4(w, t, in, m, mtu, tun, nh);
 		return tf_icmp4_error(w, t, in, m, TF_DROP_MTU_EXCEEDED, TF_ICMP4_UNREACH,
 				      TF_ICMP4_FRAG_NEEDED, (uint16_t)RTE_MIN(mtu, 0xffffu), 1);
 	}

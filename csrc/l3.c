@@ -102,7 +102,8 @@ tf_l3_route(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct r
 		uint32_t over = tun->hdr_len - RTE_ETHER_HDR_LEN;	/* what the tunnel adds */
 
 		if (unlikely(l3_len + over > tun->mtu))
-			return tf_too_big(w, t, in, m, ethertype, tun->mtu > over ? tun->mtu - over : 0);
+			return tf_too_big(w, t, in, m, ethertype, tun->mtu > over ? tun->mtu - over : 0,
+					  tun, 0);
 		return tf_l3_encap(w, tun, in, m, ethertype);
 	}
 	if (rt->kind == TF_RT_ESP)
@@ -119,7 +120,7 @@ tf_l3_nexthop(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 	struct rte_ether_hdr *eth;
 
 	if (unlikely(l3_len > t->port[nh->port].mtu))
-		return tf_too_big(w, t, in, m, ethertype, t->port[nh->port].mtu);
+		return tf_too_big(w, t, in, m, ethertype, t->port[nh->port].mtu, NULL, nh_idx);
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 	rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);

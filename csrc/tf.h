@@ -302,6 +302,7 @@ struct tf_sid_ctr {
 struct tf_counters {
 	uint64_t polls, busy_polls;
 	uint64_t arp_replies, nd_replies, echo_replies, routed;
+	uint64_t fragmented, fragments;	/* IPv4 packets cut (frag.c), fragments made of them */
 	uint64_t drop[TF_DROP_MAX];
 	uint64_t icmp_err[TF_DROP_MAX];	/* ICMP(v6) errors sent instead of a drop, by its reason */
 	struct tf_sid_ctr sid[TF_MAX_SIDS];	/* by index in the table's SID array */

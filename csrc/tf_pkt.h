@@ -51,6 +51,21 @@ tf_note(struct tf_worker *w, enum tf_action act, uint16_t slot)
 	}
 }
 
+/*
+ * tf_free_later frees m with the burst's drops, at the end of the burst (one
+ * bulk free); a burst that made more packets than it received (fragments)
+ * may fill the list first.
+ */
+static inline void
+tf_free_later(struct tf_worker *w, struct rte_mbuf *m)
+{
+	if (unlikely(w->nb_free == TF_BURST_MAX)) {
+		rte_pktmbuf_free_bulk(w->free, w->nb_free);
+		w->nb_free = 0;
+	}
+	w->free[w->nb_free++] = m;
+}
+
 /* tf_drop frees m at the end of the burst and counts it under reason. */
 static inline void
 tf_drop(struct tf_worker *w, uint16_t in_port, struct rte_mbuf *m, enum tf_drop reason)
@@ -61,7 +76,7 @@ tf_drop(struct tf_worker *w, uint16_t in_port, struct rte_mbuf *m, enum tf_drop 
 	}
 	w->ctr.drop[reason]++;
 	w->ctr.port[in_port].drops++;
-	w->free[w->nb_free++] = m;
+	tf_free_later(w, m);
 }
 
 static inline void

@@ -109,7 +109,7 @@ func TestICMPTimeExceeded(t *testing.T) {
 
 // TestICMPTooBig: a packet that does not fit its tunnel or its next hop's
 // port gets Fragmentation Needed (IPv4, DF set) or Packet Too Big (IPv6)
-// with the MTU it would have fitted; IPv4 without DF is dropped.
+// with the MTU it would have fitted; IPv4 without DF is fragmented.
 func TestICMPTooBig(t *testing.T) {
 	r := icmpRig(t)
 	big4 := withDF(pktgen.FrameOfSize(innerFlow(), 14+1469, 1)) // gre1 adds 20 + 12: 1468 fit
@@ -120,8 +120,10 @@ func TestICMPTooBig(t *testing.T) {
 	ret := returnFlow()
 	back := withDF(pktgen.FrameOfSize(ret, 14+1401, 5))
 	res := r.run(map[string][][]byte{"inner": {big4, fit4, noDF, big6}, "uplink": {gre1Outer().frame(ipPacket(back))}})
-	require.Equal(t, map[string]uint64{"mtu_exceeded": 1}, nonZero(res.ctr.Drops))
+	require.Empty(t, nonZero(res.ctr.Drops))
 	require.Equal(t, map[string]uint64{"mtu_exceeded": 3}, res.ctr.ICMPErrors)
+	require.EqualValues(t, 1, res.ctr.Fragmented, "the one without DF, fragmented instead (frag_test.go)")
+	require.EqualValues(t, 2, res.ctr.Fragments)
 
 	out := res.out["inner"]
 	require.Len(t, out, 2)
@@ -135,12 +137,15 @@ func TestICMPTooBig(t *testing.T) {
 	require.Equal(t, []string{"3", "4", "1468", "1", "", "", "", "", ""}, rows[0])
 	require.Equal(t, []string{"", "", "", "", "2", "1468", "1", "1240,1429", "2001:db8:1::1,2001:db8:1::2"}, rows[1])
 
-	// the tunnel carried the one that fit, and the error about the one that
-	// came out of it but did not fit the inner port
+	// the tunnel carried the one that fit, the two fragments of the one
+	// without DF, and the error about the one that came out of it but did
+	// not fit the inner port
 	rows = tshark(t, res.pcap["uplink"], "gre.key", "ip.dst", "ip.len", "icmp.type", "icmp.code", "icmp.mtu", "icmp.checksum.status")
-	require.Len(t, rows, 2)
+	require.Len(t, rows, 4)
 	require.Equal(t, []string{"0x00000028", "192.0.2.2,10.2.0.7", "1432,1400"}, rows[0][:3])
-	require.Equal(t, []string{"0x00000028", "192.0.2.2,10.2.0.7,10.1.0.2", "608,576,1401", "3", "4", "1400", "1"}, rows[1])
+	require.Equal(t, []string{"0x00000028", "192.0.2.2,10.2.0.7", "1500,1468"}, rows[1][:3])
+	require.Equal(t, []string{"0x00000028", "192.0.2.2,10.2.0.7", "53,21"}, rows[2][:3])
+	require.Equal(t, []string{"0x00000028", "192.0.2.2,10.2.0.7,10.1.0.2", "608,576,1401", "3", "4", "1400", "1"}, rows[3])
 }
 
 // TestICMPNotSent: no error about an ICMP error, a non-first fragment, a

@@ -226,7 +226,12 @@ func malformedCases() []malformedCase {
 		{"l2_runt_vlan_tag", "l2", func() []byte { f := l2Flow(); f.VLAN = 7; return cutFrame(pktgen.Frame(f, 0, 1), 16) }, "truncated"},
 		{"vlan_without_binding", "l2", func() []byte { f := l2Flow(); f.VLAN = 5; return pktgen.Frame(f, 40, 1) }, "no_l2_binding"},
 		// 1500 bytes of IP + 20 IPv4 + 12 GRE > port mtu 1500
-		{"mtu_exceeded_gre", "inner", func() []byte { return pktgen.FrameOfSize(innerFlow(), 14+1500, 1) }, "mtu_exceeded"},
+		// (with DF and no route back for the error: without DF it is fragmented, frag_test.go)
+		{"mtu_exceeded_gre", "inner", func() []byte {
+			f := innerFlow()
+			f.Src = netip.MustParseAddr("10.77.0.1")
+			return withDF(pktgen.FrameOfSize(f, 14+1500, 1))
+		}, "mtu_exceeded"},
 		// 1464 + 14 + 36 of outer headers > 1500
 		{"mtu_exceeded_vxlan", "l2", func() []byte { return pktgen.FrameOfSize(l2Flow(), 1465, 1) }, "mtu_exceeded"},
 	}
@@ -263,9 +268,11 @@ func TestMalformed(t *testing.T) {
 // out at exactly 1500 bytes of IP; one byte more is mtu_exceeded.
 func TestMTUBoundary(t *testing.T) {
 	r := newRig(t)
+	noRouteBack := innerFlow()
+	noRouteBack.Src = netip.MustParseAddr("10.77.0.1")
 	in := [][]byte{
-		pktgen.FrameOfSize(innerFlow(), 14+1468, 1), // gre1: 20 + 12 bytes of outer headers
-		pktgen.FrameOfSize(innerFlow(), 14+1469, 2),
+		pktgen.FrameOfSize(innerFlow(), 14+1468, 1),         // gre1: 20 + 12 bytes of outer headers
+		withDF(pktgen.FrameOfSize(noRouteBack, 14+1469, 2)), // DF, and no route back for the error
 	}
 	l2 := [][]byte{
 		pktgen.FrameOfSize(l2Flow(), 1464, 3), // VXLAN: 20 + 8 + 8 + the 14-byte inner Ethernet header

@@ -230,7 +230,8 @@ func (r *rig) checkInvariants(g *Gateway, res *result, total int) {
 		_ = i
 	}
 	require.Equal(t, uint64(total), rx)
-	require.Equal(t, rx, tx+res.ctr.Dropped(), "rx = tx + drops (drops %v)", nonZero(res.ctr.Drops))
+	require.Equal(t, rx+res.ctr.Fragments-res.ctr.Fragmented, tx+res.ctr.Dropped(),
+		"rx + fragments - fragmented = tx + drops (drops %v)", nonZero(res.ctr.Drops))
 }
 
 func nonZero(m map[string]uint64) map[string]uint64 {

@@ -65,13 +65,17 @@ type SIDCounters struct {
 
 // Counters is a sum of every worker's counter block.
 type Counters struct {
-	Polls       uint64            `json:"polls"`
-	BusyPolls   uint64            `json:"busy_polls"`
-	ARPReplies  uint64            `json:"arp_replies"`
-	NDReplies   uint64            `json:"nd_replies"` // Neighbour Advertisements sent
-	EchoReplies uint64            `json:"echo_replies"`
-	Routed      uint64            `json:"routed"`
-	Drops       map[string]uint64 `json:"drops"` // by reason name; every reason present
+	Polls       uint64 `json:"polls"`
+	BusyPolls   uint64 `json:"busy_polls"`
+	ARPReplies  uint64 `json:"arp_replies"`
+	NDReplies   uint64 `json:"nd_replies"` // Neighbour Advertisements sent
+	EchoReplies uint64 `json:"echo_replies"`
+	Routed      uint64 `json:"routed"`
+	// IPv4 packets fragmented to fit their tunnel or next hop, and the
+	// fragments made of them: rx + fragments - fragmented = tx + drops
+	Fragmented uint64            `json:"fragmented"`
+	Fragments  uint64            `json:"fragments"`
+	Drops      map[string]uint64 `json:"drops"` // by reason name; every reason present
 	// ICMP and ICMPv6 errors sent in place of a drop, by the drop reason they stand
 	// for (the packet is answered, not dropped: it counts as tx)
 	ICMPErrors map[string]uint64 `json:"icmp_errors"`
@@ -92,6 +96,7 @@ func (c *Counters) Dropped() uint64 {
 // baseline holds the raw totals at the last clear, subtracted from reads.
 type baseline struct {
 	polls, busy, arp, nd, echo, routed uint64
+	fragmented, fragments              uint64
 	drops                              [C.TF_DROP_MAX]uint64
 	icmp                               [C.TF_DROP_MAX]uint64
 	sidPkts, sidBytes                  [C.TF_MAX_SIDS]uint64        // by SID index
@@ -109,6 +114,8 @@ func (g *Gateway) raw() (b baseline) {
 		b.nd += uint64(k.nd_replies)
 		b.echo += uint64(k.echo_replies)
 		b.routed += uint64(k.routed)
+		b.fragmented += uint64(k.fragmented)
+		b.fragments += uint64(k.fragments)
 		for i := range b.drops {
 			b.drops[i] += uint64(k.drop[i])
 			b.icmp[i] += uint64(k.icmp_err[i])
@@ -152,7 +159,8 @@ func (g *Gateway) Counters() Counters {
 	base := &g.base
 	c := Counters{Drops: map[string]uint64{},
 		Polls: r.polls - base.polls, BusyPolls: r.busy - base.busy,
-		ARPReplies: r.arp - base.arp, NDReplies: r.nd - base.nd, EchoReplies: r.echo - base.echo, Routed: r.routed - base.routed}
+		ARPReplies: r.arp - base.arp, NDReplies: r.nd - base.nd, EchoReplies: r.echo - base.echo, Routed: r.routed - base.routed,
+		Fragmented: r.fragmented - base.fragmented, Fragments: r.fragments - base.fragments}
 	c.ICMPErrors = map[string]uint64{}
 	for i := range r.drops {
 		c.Drops[DropNames[i]] = r.drops[i] - base.drops[i]

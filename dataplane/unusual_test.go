@@ -116,10 +116,22 @@ func TestJumboChain(t *testing.T) {
 	bigL2 := pktgen.FrameOfSize(l2Flow(), 9000, 2)
 	back := ipPacket(pktgen.FrameOfSize(returnFlow(), 9000, 3))
 	t.Run("encap_mtu_exceeded", func(t *testing.T) {
+		// the routed chain without DF is fragmented for gre1 (frag.c), the
+		// one with DF answered with Fragmentation Needed, the bridged one dropped
 		r := newRig(t)
 		r.ports = jumboPorts(9000, 1500, 9000)
-		res := r.run(map[string][][]byte{"inner": {big}, "l2": {bigL2}})
-		requireDropped(t, res, "mtu_exceeded", 2)
+		bigDF := withDF(append([]byte(nil), big...))
+		res := r.run(map[string][][]byte{"inner": {big, bigDF}, "l2": {bigL2}})
+		require.Equal(t, map[string]uint64{"mtu_exceeded": 1}, nonZero(res.ctr.Drops))
+		require.Equal(t, map[string]uint64{"mtu_exceeded": 1}, res.ctr.ICMPErrors)
+		require.EqualValues(t, 1, res.ctr.Fragmented)
+		out := res.out["uplink"]
+		require.EqualValues(t, len(out), res.ctr.Fragments)
+		var frags [][]byte
+		for _, f := range out {
+			frags = append(frags, f[14+20+12:])
+		}
+		requireSamePacket(t, ttlLess(ipPacket(big)), reassemble(t, frags))
 	})
 	t.Run("encap", func(t *testing.T) {
 		r := newRig(t)
@@ -182,7 +194,15 @@ func TestJumboChain(t *testing.T) {
 		r.ports = jumboPorts(1500, 9100, 1500)
 		vx := vxlanOuter{src: "192.0.2.2", dst: "192.0.2.1", vni: 100}
 		res := r.run(map[string][][]byte{"uplink": {gre1Outer().frame(back), vx.frame(bigL2)}})
-		requireDropped(t, res, "mtu_exceeded", 2)
+		// the bridged frame is dropped; the routed packet is fragmented
+		require.Equal(t, map[string]uint64{"mtu_exceeded": 1}, nonZero(res.ctr.Drops))
+		require.Empty(t, res.out["l2"])
+		var frags [][]byte
+		for _, f := range res.out["inner"] {
+			frags = append(frags, f[14:])
+		}
+		require.EqualValues(t, len(frags), res.ctr.Fragments)
+		requireSamePacket(t, ttlLess(back), reassemble(t, frags))
 	})
 }
 

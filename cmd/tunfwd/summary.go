@@ -15,22 +15,24 @@ import (
 
 // summary is what tunfwd prints at exit and writes with --stats-json.
 type summary struct {
-	Stopped   string                     `json:"stopped"` // "signal", "idle" or "quit"
-	Seconds   float64                    `json:"seconds"`
-	Mempool   mempool                    `json:"mempool"`
-	Ports     []dataplane.PortCounters   `json:"ports"`
-	Tunnels   []dataplane.TunnelCounters `json:"tunnels"`
-	SAs       []dataplane.SACounters     `json:"sas"`
-	SIDs      []dataplane.SIDCounters    `json:"sids"`
-	ICMPErrs  map[string]uint64          `json:"icmp_errors"` // ICMP and ICMPv6 errors sent, by the reason of the packet that caused each
-	Drops     map[string]uint64          `json:"drops"`
-	Dropped   uint64                     `json:"dropped"`
-	ARP       uint64                     `json:"arp_replies"`
-	ND        uint64                     `json:"nd_replies"`
-	Echo      uint64                     `json:"echo_replies"`
-	Routed    uint64                     `json:"routed"`
-	EncapPkts uint64                     `json:"encap_packets"`
-	DecapPkts uint64                     `json:"decap_packets"`
+	Stopped    string                     `json:"stopped"` // "signal", "idle" or "quit"
+	Seconds    float64                    `json:"seconds"`
+	Mempool    mempool                    `json:"mempool"`
+	Ports      []dataplane.PortCounters   `json:"ports"`
+	Tunnels    []dataplane.TunnelCounters `json:"tunnels"`
+	SAs        []dataplane.SACounters     `json:"sas"`
+	SIDs       []dataplane.SIDCounters    `json:"sids"`
+	ICMPErrs   map[string]uint64          `json:"icmp_errors"` // ICMP and ICMPv6 errors sent, by the reason of the packet that caused each
+	Drops      map[string]uint64          `json:"drops"`
+	Dropped    uint64                     `json:"dropped"`
+	ARP        uint64                     `json:"arp_replies"`
+	ND         uint64                     `json:"nd_replies"`
+	Echo       uint64                     `json:"echo_replies"`
+	Routed     uint64                     `json:"routed"`
+	Fragmented uint64                     `json:"fragmented"` // IPv4 packets cut to fit (rx + fragments - fragmented = tx + dropped)
+	Fragments  uint64                     `json:"fragments"`
+	EncapPkts  uint64                     `json:"encap_packets"`
+	DecapPkts  uint64                     `json:"decap_packets"`
 }
 
 type mempool struct {
@@ -41,7 +43,8 @@ type mempool struct {
 func newSummary(cfg *conf.Config, c dataplane.Counters, d time.Duration, reason string, avail, size int) *summary {
 	s := &summary{Stopped: reason, Seconds: d.Seconds(), Mempool: mempool{size, avail},
 		Ports: c.Ports, Tunnels: c.Tunnels, SIDs: c.SIDs, ICMPErrs: c.ICMPErrors, Drops: c.Drops, Dropped: c.Dropped(),
-		ARP: c.ARPReplies, ND: c.NDReplies, Echo: c.EchoReplies, Routed: c.Routed}
+		ARP: c.ARPReplies, ND: c.NDReplies, Echo: c.EchoReplies, Routed: c.Routed,
+		Fragmented: c.Fragmented, Fragments: c.Fragments}
 	for _, t := range c.Tunnels {
 		s.EncapPkts += t.EncapPkts
 		s.DecapPkts += t.DecapPkts
@@ -83,6 +86,9 @@ func (s *summary) print(out io.Writer) {
 		fmt.Fprintln(out)
 	}
 	fmt.Fprintf(out, "replies: %d ARP, %d ND, %d echo; routed to inner next hops: %d\n", s.ARP, s.ND, s.Echo, s.Routed)
+	if s.Fragmented != 0 {
+		fmt.Fprintf(out, "fragmented: %d IPv4 packets into %d fragments\n", s.Fragmented, s.Fragments)
+	}
 	fmt.Fprintf(out, "dropped: %d\n", s.Dropped)
 	names := make([]string, 0, len(s.Drops))
 	for n, v := range s.Drops {
