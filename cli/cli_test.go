@@ -495,3 +495,31 @@ replay_window = 128
 	require.EqualValues(t, 128, vs[1]["replay_window"])
 	require.Equal(t, "no SAs", strings.TrimSpace(mustRun(t, New(newFake(t)), "show sa")))
 }
+
+// show tunnel names the SA of a GRE tunnel it protects (GRE over IPsec).
+func TestShowTunnelSA(t *testing.T) {
+	src := strings.Replace(fixture, "key = 8\n", "key = 8\nsa = \"gs_out\"\n", 1) + `
+[[crypto]]
+name = "c0"
+vdev = "crypto_aesni_gcm0"
+
+[[sa]]
+name = "gs_out"
+spi = 0x3001
+dir = "out"
+local = "192.0.2.1"
+remote = "192.0.2.9"
+aead = "aes-128-gcm"
+key = "0x00112233445566778899aabbccddeeff"
+salt = "0x01020304"
+`
+	cfg, err := conf.Parse([]byte(src), "fixture.toml")
+	require.NoError(t, err)
+	s := New(&fake{cfg: cfg, running: true})
+	require.Regexp(t, `g2\s+gre\s+192.0.2.1\s+192.0.2.9\s+192.0.2.9\s+key 8\s+64\s+0\s+df,sa=gs_out\s`, mustRun(t, s, "show tunnel"))
+	require.Regexp(t, `(?m)^sa\s+gs_out \(GRE over IPsec`, mustRun(t, s, "show tunnel g2"))
+	require.NotContains(t, mustRun(t, s, "show tunnel g1"), "gs_out")
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(mustRun(t, s, "show tunnel g2 --json")), &v))
+	require.Equal(t, "gs_out", v["sa"])
+}

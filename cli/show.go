@@ -214,6 +214,7 @@ type tunnelView struct {
 	Key      *uint32 `json:"key,omitempty"`
 	Seq      bool    `json:"seq,omitempty"`
 	Checksum bool    `json:"checksum,omitempty"`
+	SA       string  `json:"sa,omitempty"` // GRE over IPsec: the outbound SA
 	// VXLAN
 	VNI          *uint32 `json:"vni,omitempty"`
 	DstPort      int     `json:"dst_port,omitempty"`
@@ -239,7 +240,7 @@ func newTunnelView(cfg *conf.Config, t *conf.Tunnel, c dataplane.Counters) tunne
 		Routes: []string{}, L2: []string{}, Counters: dataplane.TunnelCounters{Name: t.Name, Type: t.Type}}
 	switch t.Type {
 	case conf.TunnelGRE:
-		v.Key, v.Seq, v.Checksum = t.Key, t.Seq, t.Checksum
+		v.Key, v.Seq, v.Checksum, v.SA = t.Key, t.Seq, t.Checksum, t.SA
 	case conf.TunnelVXLAN:
 		vni := t.VNI
 		v.VNI, v.DstPort, v.SrcPortRange = &vni, t.DstPort, t.SrcPortRange[:]
@@ -309,6 +310,9 @@ func (v *tunnelView) flags() string {
 	}
 	if v.DstPort != 0 {
 		f = append(f, fmt.Sprintf("port=%d", v.DstPort))
+	}
+	if v.SA != "" {
+		f = append(f, "sa="+v.SA)
 	}
 	return strings.Join(f, ",")
 }
@@ -389,6 +393,9 @@ func (v *tunnelView) detail(out io.Writer) error {
 		}
 		row("seq", "%t", v.Seq)
 		row("checksum", "%t", v.Checksum)
+		if v.SA != "" {
+			row("sa", "%s (GRE over IPsec: clear GRE for this tunnel is dropped)", v.SA)
+		}
 	}
 	row("routes", "%s", orNone(v.Routes))
 	row("l2", "%s", orNone(v.L2))

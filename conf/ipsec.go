@@ -52,7 +52,22 @@ type SA struct {
 	LifetimePackets uint64 `toml:"lifetime_packets"` // 0: none
 	LifetimeBytes   uint64 `toml:"lifetime_bytes"`   // 0: none (inner bytes out; ESP payload in)
 	SeqStart        uint64 `toml:"seq_start"`        // out: first sequence number; default 1 (resuming an SA)
+
+	// Inner is the family of the packets the SA carries, InnerIPv4 or
+	// InnerIPv6 (ESP next header 4 or 41: one per SA, as in ipsec-secgw).
+	// Default: that of its policies' prefixes, else of the routes or GRE
+	// tunnels that use it, else IPv4.
+	Inner string `toml:"inner"`
 }
+
+// SA inner families.
+const (
+	InnerIPv4 = "ipv4"
+	InnerIPv6 = "ipv6"
+)
+
+// CarriesIPv6 reports whether the SA carries IPv6 packets (else IPv4).
+func (s *SA) CarriesIPv6() bool { return s.Inner == InnerIPv6 }
 
 // Policy is a traffic selector of an SA (RFC 4301 4.4.1), written as the
 // inner packet looks: before encryption for an outbound SA, after
@@ -130,15 +145,26 @@ func (d *decoder) ipsecDefaults(c *Config) {
 		if !has(k+".crypto") && len(c.Crypto) == 1 {
 			s.Crypto = c.Crypto[0].Name
 		}
+		if !has(k + ".inner") {
+			s.Inner = d.saInner(c, s.Name)
+		}
 	}
 	for i := range c.Policies {
 		p := &c.Policies[i]
 		k := indexKey("policy", i)
+		any := netip.MustParsePrefix("0.0.0.0/0")
+		switch _, s := c.SA(p.SA); {
+		case has(k+".src") && p.Src.Addr().Is6(), has(k+".dst") && p.Dst.Addr().Is6():
+			any = netip.MustParsePrefix("::/0")
+		case has(k+".src") || has(k+".dst"):
+		case s != nil && s.CarriesIPv6():
+			any = netip.MustParsePrefix("::/0")
+		}
 		if !has(k + ".src") {
-			p.Src = netip.MustParsePrefix("0.0.0.0/0")
+			p.Src = any
 		}
 		if !has(k + ".dst") {
-			p.Dst = netip.MustParsePrefix("0.0.0.0/0")
+			p.Dst = any
 		}
 		if !has(k + ".src_ports") {
 			p.SrcPorts = [2]int{0, 65535}
@@ -147,6 +173,52 @@ func (d *decoder) ipsecDefaults(c *Config) {
 			p.DstPorts = [2]int{0, 65535}
 		}
 	}
+}
+
+// saInner is the inner family of SA name when the file does not say:
+// that of the first prefix one of its policies gives, else of a route or
+// a GRE tunnel using it, else IPv4.
+func (d *decoder) saInner(c *Config, name string) string {
+	fam := func(a netip.Addr) string {
+		if a.Is6() {
+			return InnerIPv6
+		}
+		return InnerIPv4
+	}
+	for i, p := range c.Policies {
+		k := indexKey("policy", i)
+		switch {
+		case p.SA != name:
+		case d.defined[k+".src"] && p.Src.IsValid():
+			return fam(p.Src.Addr())
+		case d.defined[k+".dst"] && p.Dst.IsValid():
+			return fam(p.Dst.Addr())
+		}
+	}
+	for _, r := range c.Routes {
+		if r.SA == name && r.Prefix.IsValid() {
+			return fam(r.Prefix.Addr())
+		}
+	}
+	for _, t := range c.Tunnels {
+		if t.SA == name && t.Local.IsValid() {
+			return fam(t.Local)
+		}
+	}
+	return InnerIPv4
+}
+
+// innerMismatch names the family SA s carries when a (a prefix or
+// address meant for it) is of the other one, else "".
+func innerMismatch(s *SA, a netip.Addr) string {
+	switch {
+	case !a.IsValid():
+	case s.CarriesIPv6() && a.Is4():
+		return "IPv6"
+	case !s.CarriesIPv6() && a.Is6():
+		return "IPv4"
+	}
+	return ""
 }
 
 func (ch *checker) ipsec(c *Config) {
@@ -228,6 +300,11 @@ func (ch *checker) ipsec(c *Config) {
 			}
 		}
 		ch.saAlgo(k, s)
+		switch s.Inner {
+		case "", InnerIPv4, InnerIPv6:
+		default:
+			ch.errorf(k+".inner", "%q: want %q or %q (the family of the packets the SA carries)", s.Inner, InnerIPv4, InnerIPv6)
+		}
 		if s.ReplayWindow < 0 || s.ReplayWindow > MaxReplayWindow {
 			ch.errorf(k+".replay_window", "%d out of range 0..%d", s.ReplayWindow, MaxReplayWindow)
 		} else if s.Dir == SAOut && s.ReplayWindow != 0 {
@@ -241,7 +318,8 @@ func (ch *checker) ipsec(c *Config) {
 	for i := range c.Policies {
 		p := &c.Policies[i]
 		k := indexKey("policy", i)
-		if _, s := c.SA(p.SA); p.SA == "" {
+		_, s := c.SA(p.SA)
+		if p.SA == "" {
 			ch.errorf(k+".sa", "sa is required")
 		} else if s == nil {
 			ch.errorf(k+".sa", "no [[sa]] named %q", p.SA)
@@ -255,8 +333,8 @@ func (ch *checker) ipsec(c *Config) {
 			switch {
 			case !f.p.IsValid():
 				ch.errorf(f.key, "want a prefix, e.g. \"10.1.0.0/16\"")
-			case !f.p.Addr().Is4():
-				ch.errorf(f.key, "%s: IPv6 selectors are not supported yet", f.p)
+			case s != nil && ch.has(f.key) && innerMismatch(s, f.p.Addr()) != "":
+				ch.errorf(f.key, "%s: SA %q carries %s packets (its inner): one family per SA", f.p, p.SA, innerMismatch(s, f.p.Addr()))
 			case f.p != f.p.Masked():
 				ch.errorf(f.key, "%s has host bits set: write %s", f.p, f.p.Masked())
 			}
@@ -397,9 +475,34 @@ func (ch *checker) routeSA(c *Config, k string, r *Route) {
 		ch.errorf(k+".sa", "no [[sa]] named %q", r.SA)
 	case s.Dir != SAOut:
 		ch.errorf(k+".sa", "SA %q is inbound: a route needs an outbound SA", r.SA)
-	case r.Prefix.IsValid() && !r.Prefix.Addr().Is4():
-		ch.errorf(k+".prefix", "%s: SAs carry IPv4 inner packets only so far", r.Prefix)
+	case r.Prefix.IsValid() && innerMismatch(s, r.Prefix.Addr()) != "":
+		ch.errorf(k+".sa", "SA %q carries %s packets (its inner), prefix %s is not of that family: one family per SA", r.SA, innerMismatch(s, r.Prefix.Addr()), r.Prefix)
 	}
+}
+
+// tunnelSA checks the sa of a GRE tunnel (GRE over IPsec): an outbound SA
+// whose endpoints are of the tunnel's family, which is then the family of
+// the packets the SA carries (the GRE packets themselves).
+func (ch *checker) tunnelSA(c *Config, k string, t *Tunnel) {
+	_, s := c.SA(t.SA)
+	switch {
+	case s == nil:
+		ch.errorf(k+".sa", "no [[sa]] named %q", t.SA)
+	case s.Dir != SAOut:
+		ch.errorf(k+".sa", "SA %q is inbound: a tunnel's packets need an outbound SA", t.SA)
+	case !t.Local.IsValid() || !s.Local.IsValid():
+	case t.Local.Is4() != s.Local.Is4():
+		ch.errorf(k+".sa", "SA %q has %s endpoints, tunnel %q an %s underlay: the families must match", t.SA, family(s.Local), t.Name, family(t.Local))
+	case innerMismatch(s, t.Local) != "":
+		ch.errorf(k+".sa", "SA %q carries %s packets (its inner), the tunnel's GRE packets are %s", t.SA, innerMismatch(s, t.Local), family(t.Local))
+	}
+}
+
+func family(a netip.Addr) string {
+	if a.Is6() {
+		return "IPv6"
+	}
+	return "IPv4"
 }
 
 // PortOfAddr returns the port that has a as one of its addresses, or nil.

@@ -120,6 +120,7 @@ type Tunnel struct {
 	Key      *uint32 `toml:"key"`      // GRE key; nil = no key field
 	Seq      bool    `toml:"seq"`      // send sequence numbers (GRE; L2TPv3 in its sublayer)
 	Checksum bool    `toml:"checksum"` // send the GRE checksum
+	SA       string  `toml:"sa"`       // GRE over IPsec: stage the GRE packets into this outbound [[sa]]; clear GRE in is dropped
 
 	// VXLAN (RFC 7348)
 	VNI          uint32 `toml:"vni"`            // 24 bits, required for vxlan

@@ -492,6 +492,9 @@ func (ch *checker) tunnels(c *Config) {
 			ch.errorf(k+".type", "%q: want %s", t.Type, tunnelTypes)
 		}
 		ch.udpPort(k, t, udpPorts)
+		if t.SA != "" && t.Type == TunnelGRE {
+			ch.tunnelSA(c, k, t)
+		}
 	}
 }
 
@@ -555,6 +558,7 @@ var tunnelKeys = []struct {
 	{"cookie", []string{TunnelL2TPv3}, true, func(t *Tunnel) bool { return len(t.Cookie) != 0 }},
 	{"peer_cookie", []string{TunnelL2TPv3}, true, func(t *Tunnel) bool { return len(t.PeerCookie) != 0 }},
 	{"l2_sublayer", []string{TunnelL2TPv3}, true, func(t *Tunnel) bool { return t.L2Sublayer }},
+	{"sa", []string{TunnelGRE}, true, func(t *Tunnel) bool { return t.SA != "" }},
 }
 
 // tunnelKeysFor reports the type-specific keys t sets that its type does not take.

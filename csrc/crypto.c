@@ -13,6 +13,8 @@
 #include <rte_crypto.h>
 #include <rte_cryptodev.h>
 #include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_ipsec.h>
 #include <rte_malloc.h>
 
@@ -187,7 +189,7 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	prm.tun.hdr = c->hdr;
 	prm.tun.hdr_len = c->hdr_len;
 	prm.tun.hdr_l3_off = RTE_ETHER_HDR_LEN;
-	prm.tun.next_proto = IPPROTO_IPIP;	/* inner IPv4 */
+	prm.tun.next_proto = c->inner_af == 6 ? IPPROTO_IPV6 : IPPROTO_IPIP;	/* one inner family per SA */
 
 	sz = rte_ipsec_sa_size(&prm);
 	if (sz < 0)
@@ -224,6 +226,7 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	sa->win = c->win;
 	sa->esn = c->esn;
 	sa->af = c->af;
+	sa->inner_af = c->inner_af == 6 ? 6 : 4;
 	if (c->alg == TF_ALG_AES_GCM) {
 		sa->iv_len = 8;
 		sa->icv_len = 16;
@@ -247,4 +250,47 @@ tf_sa_fini(struct tf_sa *sa)
 		rte_free(sa->ss.sa);
 	}
 	sa->ss.sa = NULL;
+}
+
+int
+tf_esp_index(struct tf_esp *e, const char *name)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(64u, 2u * e->nb_sa),
+		.key_len = sizeof(struct tf_sa_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	uint16_t i;
+	int ret;
+
+	e->in = rte_hash_create(&hp);
+	if (e->in == NULL)
+		return -rte_errno;
+	for (i = 0; i < e->nb_sa; i++) {
+		const struct tf_sa *sa = &e->sa[i];
+		struct tf_sa_key k;
+
+		if (sa->dir != TF_SA_IN)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.spi = sa->spi;
+		k.af = sa->af;
+		if (sa->af == 6)
+			memcpy(k.dst, sa->local6, 16);
+		else
+			memcpy(k.dst, &sa->local, 4);
+		ret = rte_hash_add_key_data(e->in, &k, (void *)(uintptr_t)i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void
+tf_esp_unindex(struct tf_esp *e)
+{
+	rte_hash_free(e->in);	/* NULL-safe */
+	e->in = NULL;
 }

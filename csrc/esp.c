@@ -6,7 +6,9 @@
  *
  * ESP wants batches, so the classifier only stages packets here:
  * tf_esp_decap for ESP (proto 50 or UDP 4500) to a local address,
- * tf_esp_encap for inner packets routed into an SA. At the end of the burst
+ * tf_esp_encap for inner IPv4 or IPv6 packets routed into an SA (one
+ * family per SA: its ESP next header is fixed), tf_esp_gre_out for the
+ * packets of a GRE tunnel the SA protects. At the end of the burst
  * tf_esp_flush, for each SA with staged packets:
  *  1. checks the SA's lifetime (packets, bytes),
  *  2. prepares the group: cpu-crypto encrypts or decrypts right there;
@@ -18,7 +20,8 @@
  *     number and its mbuf flags tell why),
  *  5. sends the rest: outbound to the SA's next hop with the outer TOS and
  *     checksum set, inbound through the SA's selectors (RFC 4301 5.2) to the
- *     inner route lookup.
+ *     inner route lookup, or, GRE to the gateway, back to the underlay
+ *     classifier (tf_esp_gre_in).
  * Sequence numbers, ESN, the replay window, padding and the ICV are the
  * library's job.
  */
@@ -27,6 +30,7 @@
 #include <rte_cryptodev.h>
 #include <rte_errno.h>
 #include <rte_esp.h>
+#include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_ipsec.h>
 #include <rte_mbuf.h>
@@ -41,7 +45,65 @@
 
 _Static_assert(TF_DROP_MAX < TF_ESP_FAIL, "drop reasons collide with ESP verdicts");
 
-/* tf_sa_match: 1 when the inner IPv4 packet at off of m is inside one of sa's selectors. */
+/* tf_pfx6_in: 1 when IPv6 address a is inside prefix p/len (host bits of p zero). */
+static inline int
+tf_pfx6_in(const uint8_t *a, const uint8_t *p, uint8_t len)
+{
+	uint8_t full = len / 8, rem = len % 8;
+
+	if (memcmp(a, p, full) != 0)
+		return 0;
+	return rem == 0 || ((a[full] ^ p[full]) & (uint8_t)(0xff << (8 - rem))) == 0;
+}
+
+/* tf_sel_ports: 1 when s takes the ports (any ports when s names none). */
+static inline int
+tf_sel_ports(const struct tf_sel *s, int ports, uint16_t sport, uint16_t dport)
+{
+	if (s->sport_lo == 0 && s->sport_hi == 0xffff && s->dport_lo == 0 && s->dport_hi == 0xffff)
+		return 1;
+	return ports && sport >= s->sport_lo && sport <= s->sport_hi &&
+	       dport >= s->dport_lo && dport <= s->dport_hi;
+}
+
+/*
+ * tf_sa_match6 is tf_sa_match for an SA of IPv6 packets (40 bytes at off
+ * checked by the caller). The next layer protocol is the IPv6 header's
+ * Next Header: behind extension headers a packet has no ports (OPAQUE,
+ * RFC 4301 4.4.1.1) and matches only selectors without them.
+ */
+static int
+tf_sa_match6(const struct tf_sa *sa, const struct rte_mbuf *m, uint32_t off)
+{
+	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, off);
+	uint32_t avail = rte_pktmbuf_data_len(m) - off;
+	uint16_t sport = 0, dport = 0;
+	int ports = 0;
+	uint8_t i;
+
+	if ((ip6->proto == IPPROTO_TCP || ip6->proto == IPPROTO_UDP || ip6->proto == IPPROTO_SCTP) &&
+	    avail >= sizeof(*ip6) + 4) {
+		const uint8_t *l4 = (const uint8_t *)(ip6 + 1);
+
+		sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		dport = (uint16_t)(l4[2] << 8 | l4[3]);
+		ports = 1;
+	}
+	for (i = 0; i < sa->nb_sel; i++) {
+		const struct tf_sel *s = &sa->sel[i];
+
+		if (!tf_pfx6_in(ip6->src_addr, s->src6, s->src6_len) ||
+		    !tf_pfx6_in(ip6->dst_addr, s->dst6, s->dst6_len))
+			continue;
+		if (s->proto != 0 && s->proto != ip6->proto)
+			continue;
+		if (tf_sel_ports(s, ports, sport, dport))
+			return 1;
+	}
+	return 0;
+}
+
+/* tf_sa_match: 1 when the inner packet at off of m is inside one of sa's selectors. */
 static int
 tf_sa_match(const struct tf_sa *sa, const struct rte_mbuf *m, uint32_t off)
 {
@@ -54,6 +116,8 @@ tf_sa_match(const struct tf_sa *sa, const struct rte_mbuf *m, uint32_t off)
 
 	if (sa->nb_sel == 0)
 		return 1;
+	if (sa->inner_af == 6)
+		return tf_sa_match6(sa, m, off);
 	/* ports only where the first fragment carries them (RFC 4301 4.4.1.1, OPAQUE otherwise) */
 	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP ||
 	     ip->next_proto_id == IPPROTO_SCTP) &&
@@ -71,12 +135,8 @@ tf_sa_match(const struct tf_sa *sa, const struct rte_mbuf *m, uint32_t off)
 			continue;
 		if (s->proto != 0 && s->proto != ip->next_proto_id)
 			continue;
-		if (s->sport_lo != 0 || s->sport_hi != 0xffff || s->dport_lo != 0 || s->dport_hi != 0xffff) {
-			if (!ports || sport < s->sport_lo || sport > s->sport_hi ||
-			    dport < s->dport_lo || dport > s->dport_hi)
-				continue;
-		}
-		return 1;
+		if (tf_sel_ports(s, ports, sport, dport))
+			return 1;
 	}
 	return 0;
 }
@@ -119,7 +179,7 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t hl = ip_hl, spi, body;
 	const struct tf_esp *e = t->esp;
 	const struct tf_sa *sa = NULL;
-	uint16_t i, si = 0;
+	uint16_t si = 0;
 
 	/* UDP 4500 reaches here over IPv4 only (worker.c) */
 	if (o->af == 4 && ip->next_proto_id == IPPROTO_UDP) {
@@ -140,19 +200,19 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (unlikely(esp_len < sizeof(struct rte_esp_hdr) || len < off + sizeof(struct rte_esp_hdr)))
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	spi = tf_load32(p + off);
-	if (e != NULL)
-		for (i = 0; i < e->nb_sa; i++) {
-			const struct tf_sa *s = &e->sa[i];
+	if (e != NULL && e->in != NULL) {
+		struct tf_sa_key k = { .spi = spi, .af = o->af };
+		void *data;
 
-			if (s->dir != TF_SA_IN || s->spi != spi || s->af != o->af)
-				continue;
-			if (o->af == 4 ? s->local == ip->dst_addr :
-					 memcmp(s->local6, ip6->dst_addr, 16) == 0) {
-				sa = s;
-				si = i;
-				break;
-			}
+		if (o->af == 4)
+			memcpy(k.dst, &ip->dst_addr, 4);
+		else
+			memcpy(k.dst, ip6->dst_addr, 16);
+		if (rte_hash_lookup_data(e->in, &k, &data) >= 0) {
+			si = (uint16_t)(uintptr_t)data;
+			sa = &e->sa[si];
 		}
+	}
 	if (sa == NULL)
 		return tf_drop(w, in, m, TF_DROP_ESP_NO_SA);
 	/* RFC 4303 2.4: ciphertext (payload, padding, pad length, next header) in whole blocks */
@@ -168,22 +228,32 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 }
 
 /*
- * tf_esp_encap stages an inner packet (Ethernet + validated IPv4, TTL
- * already decremented) that a route sends into outbound SA sai.
+ * tf_esp_encap stages an inner packet (Ethernet + validated IPv4 or IPv6,
+ * TTL or hop limit already decremented) that a route sends into outbound
+ * SA sai.
  */
 static void
 tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t in,
 	     struct rte_mbuf *m, uint16_t ethertype)
+{
+	tf_esp_encap_sa(w, t->esp, sai, in, m, ethertype);
+}
+
+/* tf_esp_encap_sa is tf_esp_encap with the SAs given (a GRE tunnel keeps them, not its table). */
+static void
+tf_esp_encap_sa(struct tf_worker *w, const struct tf_esp *e, uint16_t sai, uint16_t in,
+		struct rte_mbuf *m, uint16_t ethertype)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 	uint32_t inner_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 	const struct tf_sa *sa;
 	uint32_t clen, outer_len, tail;
 
-	if (unlikely(t->esp == NULL || sai >= t->esp->nb_sa))
+	if (unlikely(e == NULL || sai >= e->nb_sa))
 		return tf_drop(w, in, m, TF_DROP_ESP_NO_SA);
-	sa = &t->esp->sa[sai];
-	if (ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))	/* an SA carries one inner family */
+	sa = &e->sa[sai];
+	/* an SA carries one inner family: its ESP next header is fixed (4 or 41) */
+	if (ethertype != (sa->inner_af == 6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4)))
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_PAYLOAD);
 	if (sa->nb_sel != 0 && !tf_sa_match(sa, m, RTE_ETHER_HDR_LEN))
 		return tf_drop(w, in, m, TF_DROP_POLICY_MISMATCH);
@@ -199,9 +269,57 @@ tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 		     rte_pktmbuf_tailroom(rte_pktmbuf_lastseg(m)) < tail))
 		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
 	m->l2_len = RTE_ETHER_HDR_LEN;	/* stripped by the library, the template replaces it */
-	m->l3_len = (ip->version_ihl & 0xf) * 4u;
+	m->l3_len = sa->inner_af == 6 ? sizeof(struct rte_ipv6_hdr) : (ip->version_ihl & 0xf) * 4u;
 	tf_note(w, TF_ACT_ENCAP, TF_NO_TUNNEL);
-	tf_esp_stage(w, m, sai, in, 0, inner_len, ip->type_of_service);
+	tf_esp_stage(w, m, sai, in, 0, inner_len, tf_inner_tos(ip, ethertype));
+}
+
+/*
+ * tf_esp_gre_out stages a GRE packet that tun (TF_TUN_F_ESP) has just
+ * built, template Ethernet + outer IP + GRE + inner, into the tunnel's SA
+ * (GRE over IPsec): in tunnel mode the whole GRE packet is the ESP
+ * payload and the SA's template replaces its Ethernet header. The SA's
+ * selectors see the GRE packet (protocol 47 between the GRE endpoints).
+ */
+static void
+tf_esp_gre_out(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in, struct rte_mbuf *m)
+{
+	tf_esp_encap_sa(w, tun->esp, tun->sa, in, m,
+			tun->af == 6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4));
+}
+
+/*
+ * tf_esp_gre_in hands a decrypted GRE packet addressed to the gateway
+ * (Ethernet room + validated IP header at 14) back to the underlay
+ * classifier, marked as protected: a tunnel with an SA takes only such
+ * GRE (tf_gre_decap). The ESP header's ECN applies to the GRE packet's
+ * first (RFC 6040 4.2), whose own then applies to the inner packet.
+ */
+static void
+tf_esp_gre_in(struct tf_worker *w, const struct tf_table *t, const struct tf_esp_pkt *p,
+	      struct rte_mbuf *m, uint16_t ethertype)
+{
+	if (tf_ecn_decap(rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN), ethertype, p->tos) != 0)
+		return tf_drop(w, p->in, m, TF_DROP_ECN_NOT_ECT);
+	w->esp.via_sa = 1;
+	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		tf_rx_ip6(w, t, p->in, m);
+	else
+		tf_rx_ip4(w, t, p->in, m);
+	w->esp.via_sa = 0;
+}
+
+/* tf_esp_to_gre: 1 when the decrypted IP header l3 is GRE to one of the gateway's addresses. */
+static inline int
+tf_esp_to_gre(const struct tf_table *t, const void *l3, uint8_t af)
+{
+	if (af == 6) {
+		const struct rte_ipv6_hdr *ip6 = l3;
+
+		return ip6->proto == IPPROTO_GRE && tf_is_local6(t, ip6->dst_addr);
+	}
+	return ((const struct rte_ipv4_hdr *)l3)->next_proto_id == IPPROTO_GRE &&
+	       tf_is_local4(t, ((const struct rte_ipv4_hdr *)l3)->dst_addr);
 }
 
 /*
@@ -388,18 +506,22 @@ tf_esp_in_done(struct tf_worker *w, const struct tf_table *t, struct tf_sa *sa,
 	struct rte_mbuf *m = p->m;
 	const struct rte_ipv4_hdr *ip;
 	struct rte_ether_hdr *eth;
+	uint16_t et = sa->inner_af == 6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
 
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
 	if (unlikely(eth == NULL)) {
 		tf_drop(w, p->in, m, TF_DROP_NO_HEADROOM);
 		return 0;
 	}
-	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip))) {
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN +
+		     (sa->inner_af == 6 ? sizeof(struct rte_ipv6_hdr) : sizeof(*ip)))) {
 		tf_drop(w, p->in, m, TF_DROP_TRUNCATED);
 		return 0;
 	}
 	ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	if (unlikely((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)) {
+	/* the library checked the next header (4 or 41): the version must agree */
+	if (unlikely(sa->inner_af == 6 ? (ip->version_ihl >> 4) != 6 :
+			 (ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)) {
 		tf_drop(w, p->in, m, TF_DROP_BAD_IP_HEADER);
 		return 0;
 	}
@@ -408,10 +530,14 @@ tf_esp_in_done(struct tf_worker *w, const struct tf_table *t, struct tf_sa *sa,
 		tf_drop(w, p->in, m, TF_DROP_POLICY_MISMATCH);
 		return 0;
 	}
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	eth->ether_type = et;
 	w->ctr.sa[sa->slot].pkts++;
 	w->ctr.sa[sa->slot].bytes += rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
-	tf_l3_forward(w, t, p->in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), p->tos);
+	if (tf_esp_to_gre(t, ip, sa->inner_af)) {	/* GRE over IPsec */
+		tf_esp_gre_in(w, t, p, m, et);
+		return 1;
+	}
+	tf_l3_forward(w, t, p->in, m, et, p->tos);
 	return 1;
 }
 

@@ -52,6 +52,8 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	tf_note(w, TF_ACT_ENCAP, tun->slot);
 	w->ctr.tun[tun->slot].encap_pkts++;
 	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	if (unlikely(tun->flags & TF_TUN_F_ESP))
+		return tf_esp_gre_out(w, tun, in, m);
 	tf_tx(w, tun->out_port, m);
 }
 
@@ -91,6 +93,7 @@ tf_gre_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct rt
 	const struct rte_ipv4_hdr *inner;
 	uint32_t glen, key = 0, tot = rte_be_to_cpu_16(ip->total_length);
 	uint16_t fl;
+	int ti;
 
 	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*gre) + sizeof(*inner))
 		return -1;
@@ -110,8 +113,12 @@ tf_gre_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct rt
 	    tf_cksum20(inner) != 0xffff)
 		return -1;
 	*strip = sizeof(*ip) + glen;
-	return tf_decap_lookup(w, t, tf_key_lo(TF_TUN_GRE, fl != 0, 0, key),
-			       tf_key_hi(ip->src_addr, ip->dst_addr));
+	ti = tf_decap_lookup(w, t, tf_key_lo(TF_TUN_GRE, fl != 0, 0, key),
+			     tf_key_hi(ip->src_addr, ip->dst_addr));
+	/* a tunnel an SA protects takes clear GRE nowhere: the full path drops it */
+	if (ti >= 0 && (t->tunnels[ti].flags & TF_TUN_F_ESP))
+		return -1;
+	return ti;
 }
 
 static void
@@ -154,6 +161,9 @@ tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (ti < 0)
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_TUNNEL);
 	tun = &t->tunnels[ti];
+	/* GRE over IPsec: as a protect policy, clear GRE for the tunnel is refused */
+	if (unlikely((tun->flags & TF_TUN_F_ESP) && !w->esp.via_sa))
+		return tf_drop(w, in, m, TF_DROP_GRE_NOT_PROTECTED);
 	proto = gre->proto;
 	if (proto != RTE_BE16(RTE_ETHER_TYPE_IPV4) && proto != RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		return tf_drop(w, in, m, TF_DROP_UNKNOWN_PAYLOAD);

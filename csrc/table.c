@@ -165,7 +165,7 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 		/* the inline encaps copy the template in 16-byte moves: 33..48 or 49..64 bytes */
 		tun->fast = TF_FAST_NONE;
 		if (tun->type == TF_TUN_GRE && tun->af == 4 &&
-		    !(tun->flags & (TF_TUN_F_SEQ | TF_TUN_F_CSUM)) &&
+		    !(tun->flags & (TF_TUN_F_SEQ | TF_TUN_F_CSUM | TF_TUN_F_ESP)) &&
 		    tun->hdr_len > 32 && tun->hdr_len <= 48)
 			tun->fast = TF_FAST_GRE4;
 		else if (tun->type == TF_TUN_VXLAN && tun->af == 4 &&

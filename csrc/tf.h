@@ -85,6 +85,7 @@
 	X(ESP_SA_EXPIRED,    "esp_sa_expired",    "SA past its packet or byte lifetime") \
 	X(ESP_UDP_NON_ESP,   "esp_udp_non_esp",   "UDP 4500 payload that is IKE (non-ESP marker) or a NAT keepalive") \
 	X(ESP_CRYPTO,        "esp_crypto_error",  "crypto op allocation, enqueue or device error") \
+	X(GRE_NOT_PROTECTED, "gre_not_protected", "clear GRE for a tunnel protected by an SA: it takes only GRE that an SA decrypted") \
 	X(SRH_TRUNCATED,     "srh_truncated",     "SRH (its segment list) runs past the packet") \
 	X(SRH_LAST_ENTRY,    "srh_bad_last_entry", "SRH Last Entry beyond Hdr Ext Len (RFC 8754 4.3.1.1)") \
 	X(SRH_SEGMENTS_LEFT, "srh_bad_segments_left", "SRH Segments Left greater than Last Entry + 1 (RFC 8754 4.3.1.1)") \
@@ -113,6 +114,7 @@ enum tf_tun_type { TF_TUN_GRE = 1, TF_TUN_VXLAN = 2, TF_TUN_ESP = 3, TF_TUN_SRV6
 #define TF_TUN_F_L2TP_LEN	0x40	/* L2TPv2: send the Length field (L bit) */
 #define TF_TUN_F_L2TP_SUBLAYER	0x80	/* L2TPv3: default L2-specific sublayer (RFC 3931 4.6) both ways */
 #define TF_TUN_F_L2TP_UDP	0x100	/* L2TPv3: over UDP (else IP protocol 115) */
+#define TF_TUN_F_ESP		0x200	/* GRE over IPsec: packets go into outbound SA sa, not out */
 
 /*
  * Tunnels the burst loops encapsulate inline (worker.c): the common shapes,
@@ -153,6 +155,8 @@ struct tf_tunnel {
 	uint32_t ip_csum_base;
 	uint8_t cookie_len;	/* L2TPv3: bytes of cookie expected on receive: 0, 4 or 8 */
 	uint8_t cookie[8];
+	uint16_t sa;		/* TF_TUN_F_ESP: index of the outbound SA in esp */
+	const struct tf_esp *esp;	/* TF_TUN_F_ESP: the gateway's SAs (dataplane/esp.go fillESP) */
 	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
 };
 

@@ -25,16 +25,19 @@ enum tf_sa_dir { TF_SA_OUT = 0, TF_SA_IN = 1 };
 enum tf_sa_mode { TF_SA_CPU = 0, TF_SA_LOOKASIDE = 1 };
 
 /*
- * tf_sel: one traffic selector (RFC 4301 4.4.1) over an inner IPv4 packet,
- * as seen after decryption (inbound) or before encryption (outbound).
+ * tf_sel: one traffic selector (RFC 4301 4.4.1) over an inner packet of
+ * the SA's family, as seen after decryption (inbound) or before
+ * encryption (outbound).
  */
 struct tf_sel {
-	uint32_t src, src_mask;		/* network order */
+	uint32_t src, src_mask;		/* IPv4, network order */
 	uint32_t dst, dst_mask;
 	uint8_t proto;			/* 0: any */
 	uint8_t pad;
 	uint16_t sport_lo, sport_hi;	/* host order, inclusive: 0..65535 = any */
 	uint16_t dport_lo, dport_hi;
+	uint8_t src6[16], dst6[16];	/* IPv6 (inner_af 6): prefixes, host bits zero */
+	uint8_t src6_len, dst6_len;
 };
 
 /*
@@ -59,6 +62,7 @@ struct tf_sa {
 	uint32_t win;			/* anti-replay window, 0 = off */
 	uint64_t life_pkts, life_bytes;	/* 0 = no limit; bytes as tf_esp_pkt.len counts them */
 	struct tf_sel sel[TF_SA_MAX_SEL];	/* none: any inner packet */
+	uint8_t inner_af;		/* family of the packets the SA carries: 4 or 6 (ESP next header 4 or 41) */
 	/* shared */
 	uint64_t used_pkts, used_bytes;
 	uint32_t top_seq;		/* highest accepted sequence number (low 32 bits) */
@@ -80,6 +84,14 @@ struct tf_sa {
 struct tf_esp {
 	uint16_t nb_sa;
 	struct tf_sa *sa;		/* [nb_sa] */
+	struct rte_hash *in;		/* tf_sa_key of each inbound SA -> its index (tf_esp_index) */
+};
+
+/* tf_sa_key: what finds an inbound SA (RFC 4301 4.1: SPI and destination). 24 bytes, no padding. */
+struct tf_sa_key {
+	uint32_t spi;			/* network order */
+	uint32_t af;			/* 4 or 6 */
+	uint8_t dst[16];		/* the local address; IPv4 in the first 4 bytes, the rest zero */
 };
 
 /* One ESP packet of a burst, waiting to be processed with its SA's group. */
@@ -100,6 +112,7 @@ struct tf_esp_pkt {
 struct tf_esp_stage {
 	uint16_t n;
 	struct tf_esp_pkt p[2 * TF_BURST_MAX];
+	uint8_t via_sa;			/* the packet in hand was decrypted by an SA (tf_esp_gre_in) */
 };
 
 enum tf_alg { TF_ALG_AES_GCM = 1, TF_ALG_AES_CBC = 2, TF_ALG_NULL = 3 };
@@ -119,6 +132,7 @@ struct tf_sa_conf {
 	uint8_t hdr_len;
 	uint8_t af;			/* outer family of hdr: 4 or 6 */
 	uint8_t hdr[TF_ESP_HDR_MAX];	/* Ethernet + outer IPv4 (+ UDP) or IPv6, lengths and checksum zero */
+	uint8_t inner_af;		/* 4 or 6: the packets the SA carries */
 };
 
 /* Control path (EAL main lcore, crypto.c). All return 0 or -errno unless noted. */
@@ -132,5 +146,8 @@ int tf_crypto_close(uint8_t dev, const char *name, int vdev);
 /* tf_sa_init makes sa's librte_ipsec SA, crypto session and prepared session. */
 int tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *sess_pool);
 void tf_sa_fini(struct tf_sa *sa);
+/* tf_esp_index builds e->in over e's inbound SAs (name: unique hash name); tf_esp_unindex frees it. */
+int tf_esp_index(struct tf_esp *e, const char *name);
+void tf_esp_unindex(struct tf_esp *e);
 
 #endif /* TF_ESP_H */

@@ -920,5 +920,9 @@ static void tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t
 static void tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t in,
 			 struct rte_mbuf *m, uint16_t ethertype);
 static void tf_esp_flush(struct tf_worker *w, const struct tf_table *t);
+static void tf_esp_encap_sa(struct tf_worker *w, const struct tf_esp *e, uint16_t sai, uint16_t in,
+			    struct rte_mbuf *m, uint16_t ethertype);
+static void tf_esp_gre_out(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
+			   struct rte_mbuf *m);
 
 #endif /* TF_PKT_H */

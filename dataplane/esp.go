@@ -152,6 +152,13 @@ func openESP(cfg *conf.Config, ports []*Port, nq int, gen uint32) (*espState, er
 			return nil, fmt.Errorf("sa %s: %w", cfg.SAs[i].Name, err)
 		}
 	}
+	// the inbound SA lookup by (SPI, destination): once, the SAs live as long as the gateway
+	hn := C.CString(fmt.Sprintf("tf_sa_%d", gen))
+	defer C.free(unsafe.Pointer(hn))
+	if ret := C.tf_esp_index(e.c, hn); ret != 0 {
+		e.close()
+		return nil, cerr("inbound SA index", ret)
+	}
 	return e, nil
 }
 
@@ -233,6 +240,10 @@ func (e *espState) addSA(cfg *conf.Config, s *conf.SA, i int, ports map[string]*
 	for j, b := range hdr {
 		c.hdr[j] = C.uint8_t(b)
 	}
+	c.inner_af = 4
+	if s.CarriesIPv6() {
+		c.inner_af = 6
+	}
 	ret := C.tf_sa_init(sa, &c, e.sessPool)
 	// the keys were copied into the session: do not leave them on the Go heap's copy
 	c.key, c.auth_key = [32]C.uint8_t{}, [64]C.uint8_t{}
@@ -265,8 +276,16 @@ func (e *espState) addSA(cfg *conf.Config, s *conf.SA, i int, ports map[string]*
 			continue
 		}
 		sel := &sa.sel[sa.nb_sel]
-		sel.src, sel.src_mask = be32(p.Src.Addr()), prefixMask(p.Src)
-		sel.dst, sel.dst_mask = be32(p.Dst.Addr()), prefixMask(p.Dst)
+		if s.CarriesIPv6() {
+			src, dst := p.Src.Addr().As16(), p.Dst.Addr().As16()
+			for j := range src {
+				sel.src6[j], sel.dst6[j] = C.uint8_t(src[j]), C.uint8_t(dst[j])
+			}
+			sel.src6_len, sel.dst6_len = C.uint8_t(p.Src.Bits()), C.uint8_t(p.Dst.Bits())
+		} else {
+			sel.src, sel.src_mask = be32(p.Src.Addr()), prefixMask(p.Src)
+			sel.dst, sel.dst_mask = be32(p.Dst.Addr()), prefixMask(p.Dst)
+		}
 		sel.proto = C.uint8_t(p.Proto)
 		sel.sport_lo, sel.sport_hi = C.uint16_t(p.SrcPorts[0]), C.uint16_t(p.SrcPorts[1])
 		sel.dport_lo, sel.dport_hi = C.uint16_t(p.DstPorts[0]), C.uint16_t(p.DstPorts[1])
@@ -330,6 +349,7 @@ func (e *espState) close() error {
 		for i := range sas {
 			C.tf_sa_fini(&sas[i])
 		}
+		C.tf_esp_unindex(e.c)
 		C.rte_free(unsafe.Pointer(e.c.sa))
 		C.rte_free(unsafe.Pointer(e.c))
 		e.c = nil
@@ -412,12 +432,19 @@ func sameIPsec(a, b *conf.Config) error {
 	return nil
 }
 
-// fillESP points the table at the SAs and registers UDP 4500 when an SA uses it.
+// fillESP points the table and its IPsec-protected GRE tunnels at the SAs
+// and registers UDP 4500 when an SA uses it.
 func fillESP(t *C.struct_tf_table, cfg *conf.Config, e *espState) error {
 	if e == nil || e.c == nil {
 		return nil
 	}
 	t.esp = e.c
+	tunnels := unsafeSlice(t.tunnels, int(t.nb_tunnels))
+	for i := range tunnels {
+		if tunnels[i].flags&C.TF_TUN_F_ESP != 0 {
+			tunnels[i].esp = e.c
+		}
+	}
 	for _, s := range cfg.SAs {
 		if s.UDPEncap && s.Dir == conf.SAIn {
 			return addUDP(t, 4500, C.TF_TUN_ESP, 0)

@@ -161,6 +161,7 @@ type pyPkt struct {
 	Tamper string `json:"tamper,omitempty"`
 	Pad    string `json:"pad,omitempty"`
 	Next   int    `json:"next,omitempty"`
+	SA     int    `json:"sa,omitempty"` // with "sas": the index of the packet's SA
 }
 
 // scapyEncrypt returns the frames scapy makes of pkts with SA a (to the rig's uplink).

@@ -272,7 +272,67 @@ tunnel = "vx1"
 port = "l2"
 vlan = 10
 tunnel = "vx2"
-` + srv6Conf // SRv6 tunnels and a SID of each behaviour
+` + srv6Conf + espFuzzConf // SRv6 tunnels and a SID of each behaviour; ESP
+
+// espFuzzConf: NULL-ESP SAs (no ICV, so mutated plaintext reaches the
+// decrypted-packet path) and GRE tunnel gres protected by one of them.
+const espFuzzConf = `
+[[crypto]]
+name = "fzc"
+vdev = "crypto_null_fz%[1]d"
+
+[[sa]]
+name = "fz-out"
+spi = 0x7001
+dir = "out"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+cipher = "null"
+auth = "null"
+
+[[sa]]
+name = "fz-in"
+spi = 0x7002
+dir = "in"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+cipher = "null"
+auth = "null"
+
+[[tunnel]]
+name = "gres"
+type = "gre"
+local = "192.0.2.1"
+remote = "192.0.2.5"
+nexthop = "192.0.2.2"
+key = 99
+sa = "fz-out"
+
+[[route]]
+prefix = "10.66.0.0/16"
+tunnel = "gres"
+`
+
+// nullESP is the frame the peer sends for payload (an IPv4 packet) in
+// SA fz-in: ESP with NULL encryption and integrity (RFC 4303 2, RFC 2410).
+func nullESP(payload []byte, seq uint32) []byte {
+	esp := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 0x7002), seq)
+	esp = append(esp, payload...)
+	pad := (4 - (len(payload)+2)%4) % 4
+	for i := range pad {
+		esp = append(esp, byte(i+1))
+	}
+	esp = append(esp, byte(pad), 4)
+	eth := &layers.Ethernet{SrcMAC: mac(uplinkPeer), DstMAC: mac(uplinkMAC), EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolESP,
+		SrcIP: netip.MustParseAddr("192.0.2.2").AsSlice(), DstIP: netip.MustParseAddr("192.0.2.1").AsSlice()}
+	b := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(b, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		eth, ip, gopacket.Payload(esp)); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
 
 var fuzzPorts = [4]string{"inner", "uplink", "l2", "uplink"}
 
@@ -491,6 +551,15 @@ func fuzzSeeds(f testing.TB) []fuzzSeed {
 	}
 	// the project's own frames
 	add("uplink", greFrame(), 14, 34, 0x1000|20, 0x3000|42)
+	// GRE over IPsec: into gres and out of it inside fz-in's NULL ESP, and gres's clear GRE
+	toGres := innerFlow()
+	toGres.Dst = netip.MustParseAddr("10.66.0.9")
+	add("inner", pktgen.Frame(toGres, 100, 1), 14)
+	gres := greOuter{src: "192.0.2.5", dst: "192.0.2.1"}
+	gres.gre.KeyPresent, gres.gre.Key = true, 99
+	add("uplink", nullESP(gres.frame(returnPacket())[14:], 1), 34, 0x2000|46)
+	add("uplink", gres.frame(returnPacket()))
+	add("uplink", nullESP(returnPacket(), 2))
 	add("uplink", vx1Frame(), 14, 42, 0x2000|50, 0x6000|34)
 	add("inner", pktgen.Frame(innerFlow(), 100, 1), 14, 0x3000|14)
 	fl6 := innerFlow()

@@ -157,6 +157,11 @@ func fillTable(t *C.struct_tf_table, cfg *conf.Config, byName map[string]*Port, 
 			if tc.Checksum {
 				tun.flags |= C.TF_TUN_F_CSUM
 			}
+			if tc.SA != "" { // GRE over IPsec: fillESP gives it the SAs
+				si, _ := cfg.SA(tc.SA)
+				tun.flags |= C.TF_TUN_F_ESP
+				tun.sa = C.uint16_t(si)
+			}
 			k._type = C.TF_TUN_GRE
 			if tc.Local.Is4() {
 				k.src = be32(tc.Remote)

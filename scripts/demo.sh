@@ -20,9 +20,12 @@ build/bin/tfgen -o build/demo/lan-srv6.pcap -n "$N" -flows 16 -mix \
 # ---- ESP demo (issue 4): lan also carries N packets to 10.4.0.1 -> SA esp-out ----
 build/bin/tfgen -o build/demo/lan-esp.pcap -n "$N" -flows 16 -mix \
 	-src 10.1.0.2 -dst 10.4.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
+# and N to 10.6.0.1 -> GRE tunnel gs-demo, over IPsec (SA gre-esp-out)
+build/bin/tfgen -o build/demo/lan-gre-esp.pcap -n "$N" -flows 16 -mix -seed 2 \
+	-src 10.1.0.2 -dst 10.6.0.1 -smac 02:00:00:00:00:01 -dmac 02:00:00:00:01:01
 # ---- end ESP demo ----
 mergecap -a -F pcap -w build/demo/lan.in.pcap build/demo/lan-gre.pcap build/demo/lan-srv6.pcap \
-	build/demo/lan-esp.pcap
+	build/demo/lan-esp.pcap build/demo/lan-gre-esp.pcap
 # l2: TCP between two hosts of a bridged segment -> VXLAN VNI 100
 build/bin/tfgen -o build/demo/l2.in.pcap -n "$N" -flows 16 -mix -proto tcp \
 	-src 172.16.0.1 -dst 172.16.0.2 -smac 02:00:00:00:aa:01 -dmac 02:00:00:00:bb:01
@@ -49,12 +52,17 @@ ESP_UAT='uat:esp_sa:"IPv4","192.168.203.1","192.168.202.1","0x00001001","AES-GCM
 esp_good=$(tshark -n -r build/demo/wan.out.pcap -o esp.enable_encryption_decode:TRUE \
 	-o esp.enable_authentication_check:TRUE -o "$ESP_UAT" -Y 'esp.icv_good == 1 && ip.dst == 10.4.0.1' \
 	-T fields -e frame.number 2>/dev/null | wc -l)
+GRE_ESP_UAT=${ESP_UAT/0x00001001/0x00001002}
+gre_esp_good=$(tshark -n -r build/demo/wan.out.pcap -o esp.enable_encryption_decode:TRUE \
+	-o esp.enable_authentication_check:TRUE -o "$GRE_ESP_UAT" \
+	-Y 'esp.spi == 0x1002 && esp.icv_good == 1 && gre.key == 77 && ip.dst == 10.6.0.1' \
+	-T fields -e frame.number 2>/dev/null | wc -l)
 # ---- end ESP demo ----
 
-/usr/bin/python3 - "$N" "$esp_good" <<'PY'
+/usr/bin/python3 - "$N" "$esp_good" "$gre_esp_good" <<'PY'
 import json, sys
 n = int(sys.argv[1])
-esp_good = int(sys.argv[2])  # ESP demo
+esp_good, gre_esp_good = int(sys.argv[2]), int(sys.argv[3])  # ESP demo
 s = json.load(open("build/demo/summary.json"))
 t = {x["name"]: x for x in s["tunnels"]}
 checks = [
@@ -67,6 +75,8 @@ checks = [
     ("5 frames of vxlan.pcap not local", s["drops"]["not_local"] == 5),
     ("mempool full again", s["mempool"]["available"] == s["mempool"]["size"]),
     ("ESP: tshark decrypts every 10.4.0.1 packet, ICV good", esp_good == n),  # ESP demo
+    ("GRE over IPsec: every 10.6.0.1 packet in GRE key 77 inside SPI 0x1002", gre_esp_good == n
+     and t["gs-demo"]["encap_packets"] == n),  # ESP demo
 ]
 bad = [c for c, ok in checks if not ok]
 for c, ok in checks:

@@ -172,7 +172,7 @@ func TestCheckGood(t *testing.T) {
 		out, err := exec.Command(binary, "check", "--conf", f).CombinedOutput()
 		require.NoError(t, err, string(out))
 		if strings.HasSuffix(f, "demo.toml") {
-			require.Contains(t, string(out), "1 SIDs, 1 crypto devices, 1 SAs")
+			require.Contains(t, string(out), "1 SIDs, 1 crypto devices, 2 SAs, 1 policies")
 		}
 	}
 }

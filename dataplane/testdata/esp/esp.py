@@ -7,6 +7,7 @@ Reads one JSON request on stdin:
       -> {"packets": [{"spi": n, "seq": n, "udp": bool, "inner": hex, "csum_ok": bool}]}
   {"op": "encrypt", "sa": SA, "pcap": path, "src_mac":..., "dst_mac":...,
    "packets": [{"inner": hex, "seq": n, "seq_high": n, "tamper": "", "pad": "", "next": n}]}
+      (or "sas": [SA, ...] and each packet's "sa": its index)
       -> writes the pcap of Ether/IP/ESP (or Ether/IP/UDP/ESP) frames
 SA: {"spi", "src", "dst", "aead"|"cipher"+"auth", "key", "salt", "auth_key", "esn", "udp"}
 """
@@ -66,7 +67,9 @@ def decrypt(req):
             outer = {"spi": esp.spi, "seq": esp.seq, "udp": UDP in ip and ip[UDP].dport == 4500,
                      "outer_len": ip.len, "tos": ip.tos, "df": bool(ip.flags.DF), "outer_csum_ok": csum_ok(ip)}
         inner = sa.decrypt(ip, esn_en=bool(s.get("esn")), esn=high)
-        outer.update({"inner": raw(inner).hex(), "csum_ok": csum_ok(inner)})
+        # an IPv6 inner packet (ESP next header 41) has no header checksum
+        ok = csum_ok(inner) if raw(inner)[0] >> 4 == 4 else True
+        outer.update({"inner": raw(inner).hex(), "csum_ok": ok})
         out.append(outer)
     json.dump({"packets": out}, sys.stdout)
 
@@ -85,10 +88,11 @@ def raw_gcm(s, inner, seq, pad, nxt):
 
 
 def encrypt(req):
-    s = req["sa"]
-    sa = make_sa(s, s["src"], s["dst"])
+    sas = req.get("sas") or [req["sa"]]  # "sas": several SAs, a packet's "sa" its index
+    made = [make_sa(x, x["src"], x["dst"]) for x in sas]
     frames = []
     for p in req["packets"]:
+        s, sa = sas[p.get("sa", 0)], made[p.get("sa", 0)]
         inner = bytes.fromhex(p["inner"])
         if p.get("pad") or p.get("next"):
             body = raw_gcm(s, inner, p["seq"], p.get("pad", ""), p.get("next", 4))
@@ -97,7 +101,8 @@ def encrypt(req):
         else:
             high = p.get("seq_high", 0)
             sa.seq_num = p["seq"]  # scapy reads seq_num=0 as "the SA's counter": set that too
-            outer = sa.encrypt(IP(inner), seq_num=p["seq"], esn_en=bool(s.get("esn")), esn=high)
+            cls = IPv6 if inner[0] >> 4 == 6 else IP  # next header 41 or 4
+            outer = sa.encrypt(cls(inner), seq_num=p["seq"], esn_en=bool(s.get("esn")), esn=high)
             outer = (IPv6 if ":" in s["src"] else IP)(raw(outer))
         b = bytearray(raw(outer))
         if s.get("udp"):
