@@ -450,7 +450,7 @@ func (d *decoder) defaults(c *Config) {
 		if !has(k + ".dscp") {
 			t.DSCP = DSCP{Copy: true}
 		}
-		if t.DF == nil {
+		if t.DF == nil && !t.Local.Is6() { // IPv6 has no DF: left unset, so show config writes none
 			t.DF = ptr(true)
 		}
 		if !has(k+".nexthop") && t.Type != TunnelSRv6 { // srv6: required, no remote to default from

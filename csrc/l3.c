@@ -52,7 +52,8 @@ tf_l3_forward_via(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, l3_len) != 0))
 			return tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
 		if (unlikely(ip->time_to_live <= 1))
-			return tf_drop(w, in, m, TF_DROP_TTL_EXPIRED);
+			return tf_icmp4_error(w, t, in, m, TF_DROP_TTL_EXPIRED, TF_ICMP4_TIME_EXCEEDED,
+					      0, 0, 0);
 		if (outer_tos >= 0 && tf_ecn_decap(ip, ethertype, (uint8_t)outer_tos) != 0)
 			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
 		tf_ttl4_dec(ip);
@@ -71,7 +72,8 @@ tf_l3_forward_via(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, l3_len) != 0))
 			return tf_drop(w, in, m, TF_DROP_BAD_IP_LENGTH);
 		if (unlikely(ip6->hop_limits <= 1))
-			return tf_drop(w, in, m, TF_DROP_TTL_EXPIRED);
+			return tf_icmp6_routed(w, t, in, m, TF_DROP_TTL_EXPIRED, TF_ICMP6_TIME_EXCEEDED,
+					       0, 0, 0);
 		if (outer_tos >= 0 && tf_ecn_decap(ip6, ethertype, (uint8_t)outer_tos) != 0)
 			return tf_drop(w, in, m, TF_DROP_ECN_NOT_ECT);
 		ip6->hop_limits--;
@@ -95,8 +97,14 @@ tf_l3_route(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct r
 {
 	const struct tf_route *rt = &t->routes[idx];
 
-	if (rt->kind == TF_RT_TUNNEL)
-		return tf_l3_encap(w, &t->tunnels[rt->idx], in, m, ethertype);
+	if (rt->kind == TF_RT_TUNNEL) {
+		const struct tf_tunnel *tun = &t->tunnels[rt->idx];
+		uint32_t over = tun->hdr_len - RTE_ETHER_HDR_LEN;	/* what the tunnel adds */
+
+		if (unlikely(l3_len + over > tun->mtu))
+			return tf_too_big(w, t, in, m, ethertype, tun->mtu > over ? tun->mtu - over : 0);
+		return tf_l3_encap(w, tun, in, m, ethertype);
+	}
 	if (rt->kind == TF_RT_ESP)
 		return tf_esp_encap(w, t, rt->idx, in, m, ethertype);
 	tf_l3_nexthop(w, t, in, m, ethertype, l3_len, rt->idx);
@@ -111,7 +119,7 @@ tf_l3_nexthop(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 	struct rte_ether_hdr *eth;
 
 	if (unlikely(l3_len > t->port[nh->port].mtu))
-		return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
+		return tf_too_big(w, t, in, m, ethertype, t->port[nh->port].mtu);
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 	rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);

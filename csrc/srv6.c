@@ -31,12 +31,8 @@
 #include "tf_pkt.h"
 #include "tf_wire.h"
 
-#define TF_ICMP6_TIME_EXCEEDED	3
-#define TF_ICMP6_PARAM_PROBLEM	4
 #define TF_PP_ERRONEOUS_FIELD	0	/* RFC 4443 3.4 */
 #define TF_PP_SR_UPPER_LAYER	4	/* RFC 8754 section 11.2 */
-#define TF_IPV6_MIN_MTU		1280
-#define TF_ICMP6_ERR_HDR	(sizeof(struct rte_ipv6_hdr) + 8)
 
 static void
 tf_srv6_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
@@ -81,92 +77,6 @@ tf_srv6_encap_l2(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	tf_tx(w, tun->out_port, m);
 }
 
-/* tf_icmp6_allow takes a token from the worker's bucket (no syscall: the TSC). */
-static inline int
-tf_icmp6_allow(struct tf_worker *w, const struct tf_table *t)
-{
-	uint64_t now = rte_rdtsc();
-
-	if (unlikely(w->icmp_init == 0)) {
-		w->icmp_init = 1;
-		w->icmp_credit = t->icmp_burst;
-		w->icmp_tsc = now;
-	}
-	if (t->icmp_cost != 0) {
-		uint64_t n = (now - w->icmp_tsc) / t->icmp_cost;
-
-		if (n > 0) {
-			w->icmp_credit = (uint32_t)RTE_MIN((uint64_t)w->icmp_credit + n,
-							   (uint64_t)t->icmp_burst);
-			w->icmp_tsc += n * t->icmp_cost;
-		}
-	}
-	if (w->icmp_credit > t->icmp_burst)	/* a new table lowered the burst */
-		w->icmp_credit = t->icmp_burst;
-	if (w->icmp_credit == 0)
-		return 0;
-	w->icmp_credit--;
-	return 1;
-}
-
-/*
- * tf_icmp6_error turns m (IPv6 at offset 14, header contiguous) into an
- * ICMPv6 error about itself (RFC 4443 2.4: the invoking packet, as much as
- * fits in 1280 bytes), from the SID it was sent to, back out of the port it
- * came from; or, when the rate limit or RFC 4443 2.4 (e) says no, drops it
- * under reason. Either way reason is counted: icmp_err or drop.
- */
-static void
-tf_icmp6_error(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
-	       enum tf_drop reason, uint8_t type, uint8_t code, uint32_t pointer)
-{
-	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
-	struct rte_ether_addr smac;
-	uint8_t to[16], from[16];
-	struct rte_ether_hdr *eth;
-	uint32_t len;
-	uint16_t raw = 0, sum;
-	uint8_t *icmp;
-
-	/* never to a multicast or unspecified source (RFC 4443 2.4 (e.3), (e.6)) */
-	if (ip6->src_addr[0] == 0xff || tf_same6(ip6->src_addr, (const uint8_t[16]){ 0 }) ||
-	    !tf_icmp6_allow(w, t))
-		return tf_drop(w, in, m, reason);
-	memcpy(to, ip6->src_addr, 16);
-	memcpy(from, ip6->dst_addr, 16);
-	rte_ether_addr_copy(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &smac);
-	len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
-	if (len > TF_IPV6_MIN_MTU - TF_ICMP6_ERR_HDR) {
-		len = TF_IPV6_MIN_MTU - TF_ICMP6_ERR_HDR;
-		if (unlikely(tf_trim(m, RTE_ETHER_HDR_LEN, len) != 0))
-			return tf_drop(w, in, m, reason);
-	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, TF_ICMP6_ERR_HDR);
-	if (unlikely(eth == NULL))
-		return tf_drop(w, in, m, TF_DROP_NO_HEADROOM);
-	rte_ether_addr_copy(&smac, &eth->dst_addr);
-	rte_ether_addr_copy(&t->port[in].mac, &eth->src_addr);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
-	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
-	ip6->vtc_flow = RTE_BE32(6u << 28);
-	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + len));
-	ip6->proto = IPPROTO_ICMPV6;
-	ip6->hop_limits = 64;
-	memcpy(ip6->src_addr, from, 16);
-	memcpy(ip6->dst_addr, to, 16);
-	icmp = (uint8_t *)(ip6 + 1);
-	icmp[0] = type;
-	icmp[1] = code;
-	icmp[2] = icmp[3] = 0;
-	tf_store32(icmp + 4, rte_cpu_to_be_32(pointer));
-	tf_raw_cksum_mbuf(m, RTE_ETHER_HDR_LEN + sizeof(*ip6), 8 + len, &raw);	/* just built: in bounds */
-	sum = (uint16_t)~__rte_raw_cksum_reduce(raw + tf_ipv6_phdr_sum(ip6, 8 + len, IPPROTO_ICMPV6));
-	memcpy(icmp + 2, &sum, 2);
-	w->ctr.icmp_err[reason]++;
-	tf_note(w, TF_ACT_REPLY, TF_NO_TUNNEL);
-	tf_tx(w, in, m);
-}
-
 static inline void
 tf_sid_count(struct tf_worker *w, const struct tf_table *t, const struct tf_sid *sid,
 	     const struct rte_mbuf *m)
@@ -201,6 +111,13 @@ tf_srv6_end(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct r
 	if (srh->segments_left > srh->last_entry + 1)
 		return tf_icmp6_error(w, t, in, m, TF_DROP_SRH_SEGMENTS_LEFT, TF_ICMP6_PARAM_PROBLEM,
 				      TF_PP_ERRONEOUS_FIELD, sl_ptr);
+	/* End.X: too big for the link is answered from the SID, before the SRH changes */
+	if (sid->behavior != TF_SID_END) {
+		uint16_t mtu = t->port[t->nexthops[sid->nexthop].port].mtu;
+
+		if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN > mtu))
+			return tf_icmp6_error(w, t, in, m, TF_DROP_MTU_EXCEEDED, TF_ICMP6_TOO_BIG, 0, mtu);
+	}
 	tf_sid_count(w, t, sid, m);
 	sl = --srh->segments_left;
 	memcpy(ip6->dst_addr, srh->segments + 16u * sl, 16);	/* sl <= last_entry <= max_le: inside */
@@ -214,8 +131,6 @@ tf_srv6_end(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct r
 		const struct tf_nexthop *nh = &t->nexthops[sid->nexthop];
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
-		if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN > t->port[nh->port].mtu))
-			return tf_drop(w, in, m, TF_DROP_MTU_EXCEEDED);
 		rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 		rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);
 		tf_note(w, TF_ACT_ROUTE, TF_NO_TUNNEL);

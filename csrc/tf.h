@@ -260,7 +260,7 @@ struct tf_table {
 	uint16_t nb_sids;
 	struct tf_sid *sids;		/* [nb_sids], tf_table_alloc_sids */
 	struct rte_lpm6 *sid6;		/* SID prefix -> sid index (NULL without SIDs) */
-	uint32_t icmp_rate;		/* ICMPv6 errors per second per worker (refill) */
+	uint32_t icmp_rate;		/* ICMP and ICMPv6 errors per second per worker (refill) */
 	uint32_t icmp_burst;		/* and at most this many at once; 0 = never sent */
 	uint64_t icmp_cost;		/* TSC cycles per token, 0 = no refill (tf_table_build) */
 };
@@ -299,7 +299,7 @@ struct tf_counters {
 	uint64_t polls, busy_polls;
 	uint64_t arp_replies, nd_replies, echo_replies, routed;
 	uint64_t drop[TF_DROP_MAX];
-	uint64_t icmp_err[TF_DROP_MAX];	/* ICMPv6 errors sent instead of a drop, by its reason */
+	uint64_t icmp_err[TF_DROP_MAX];	/* ICMP(v6) errors sent instead of a drop, by its reason */
 	struct tf_sid_ctr sid[TF_MAX_SIDS];	/* by index in the table's SID array */
 	struct tf_port_ctr port[TF_MAX_PORTS];
 	struct tf_tun_ctr tun[TF_MAX_TUNNELS];
@@ -386,7 +386,7 @@ struct tf_worker {
 	uint32_t lc_gen;		/* table generation the entry belongs to, 0 = empty */
 	uint16_t lc_idx;
 	uint64_t lc_lo, lc_hi;		/* the key as tf_key_lo / tf_key_hi build it */
-	/* ICMPv6 error token bucket (tf_icmp6_allow) */
+	/* ICMP error token bucket (tf_icmp_allow) */
 	uint32_t icmp_init;		/* 0: not filled yet */
 	uint32_t icmp_credit;		/* errors that may be sent now */
 	uint64_t icmp_tsc;		/* TSC of the last refill */

@@ -4,6 +4,7 @@
 #include "../csrc/gre.c"
 #include "../csrc/vxlan.c"
 #include "../csrc/l2tp.c"
+#include "../csrc/icmp.c"
 #include "../csrc/srv6.c"
 #include "../csrc/l3.c"
 #include "../csrc/table.c"

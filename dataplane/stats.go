@@ -72,7 +72,7 @@ type Counters struct {
 	EchoReplies uint64            `json:"echo_replies"`
 	Routed      uint64            `json:"routed"`
 	Drops       map[string]uint64 `json:"drops"` // by reason name; every reason present
-	// ICMPv6 errors sent in place of a drop, by the drop reason they stand
+	// ICMP and ICMPv6 errors sent in place of a drop, by the drop reason they stand
 	// for (the packet is answered, not dropped: it counts as tx)
 	ICMPErrors map[string]uint64 `json:"icmp_errors"`
 	SIDs       []SIDCounters     `json:"sids"`

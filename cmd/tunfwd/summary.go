@@ -22,7 +22,7 @@ type summary struct {
 	Tunnels   []dataplane.TunnelCounters `json:"tunnels"`
 	SAs       []dataplane.SACounters     `json:"sas"`
 	SIDs      []dataplane.SIDCounters    `json:"sids"`
-	ICMPErrs  map[string]uint64          `json:"icmp_errors"` // ICMPv6 errors sent, by the reason of the packet that caused each
+	ICMPErrs  map[string]uint64          `json:"icmp_errors"` // ICMP and ICMPv6 errors sent, by the reason of the packet that caused each
 	Drops     map[string]uint64          `json:"drops"`
 	Dropped   uint64                     `json:"dropped"`
 	ARP       uint64                     `json:"arp_replies"`
