@@ -18,6 +18,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
+#include <rte_vect.h>
 
 #include "tf.h"
 #include "tf_wire.h"
@@ -168,6 +169,40 @@ tf_copy_hdr(uint8_t *dst, const uint8_t *src, uint32_t len)
 }
 
 /*
+ * tf_tx_bulk queues n packets (n <= TF_BURST_MAX) on port at once: the
+ * uniform burst loops, where every packet of the burst leaves by one port.
+ */
+static __rte_always_inline void
+tf_tx_bulk(struct tf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct tf_txbuf *b = &w->tx[port];
+
+	if (unlikely(b->n + n > TF_TXBUF))
+		tf_tx_flush(w, port);
+	memcpy(&b->m[b->n], pkts, n * sizeof(pkts[0]));
+	b->n += n;
+}
+
+/*
+ * tf_tplv: the first bytes of an encap template in vector registers, loaded
+ * once per burst by the uniform encap loops (tf_tplv_load) with what is the
+ * same for every packet already patched in; a 33..48-byte template is
+ * stored as a, b and the last 16 bytes, a 49..64-byte one as a, b, c, last.
+ */
+struct tf_tplv {
+	__m128i a, b, c, last;
+};
+
+static __rte_always_inline void
+tf_tplv_load(struct tf_tplv *v, const uint8_t *hdr, uint32_t len)
+{
+	v->a = _mm_loadu_si128((const __m128i *)hdr);
+	v->b = _mm_loadu_si128((const __m128i *)(hdr + 16));
+	v->c = _mm_loadu_si128((const __m128i *)(hdr + 32));
+	v->last = _mm_loadu_si128((const __m128i *)(hdr + len - 16));
+}
+
+/*
  * tf_txc: a burst loop's tx cursor, the fill of one port's tx buffer kept
  * in a register (bumped in memory per packet it is a chain of dependent
  * read-modify-writes). tf_txc_sync writes it back: before any call that
@@ -252,17 +287,77 @@ tf_cksum20(const void *p)
 	return (uint16_t)s;
 }
 
-/* tf_ttl4_dec decrements the TTL (RFC 1812 5.3.1) and patches the checksum (RFC 1624). */
+/*
+ * tf_sig64: what the uniform decap loops require of a frame's first 64
+ * bytes, as a mask and the value under it, taken from the first frame of a
+ * burst that the full checks accepted: every other frame of the burst that
+ * shows the same bytes under the mask passes the same checks (the caller
+ * adds those on lengths and checksums) into the same tunnel.
+ */
+struct tf_sig64 {
+	__m128i v[4], m[4];
+};
+
+static __rte_always_inline void
+tf_sig64_make(struct tf_sig64 *sg, const uint8_t *frame, const uint8_t *mask)
+{
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		sg->m[k] = _mm_loadu_si128((const __m128i *)(mask + 16 * k));
+		sg->v[k] = _mm_and_si128(_mm_loadu_si128((const __m128i *)(frame + 16 * k)), sg->m[k]);
+	}
+}
+
+/* tf_sig64_match: frame (64 bytes readable) shows sg's bytes under its mask. */
+static __rte_always_inline int
+tf_sig64_match(const struct tf_sig64 *sg, const uint8_t *frame)
+{
+	__m128i x = _mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *)frame), sg->m[0]), sg->v[0]);
+	int k;
+
+	for (k = 1; k < 4; k++)
+		x = _mm_and_si128(x, _mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *)(frame + 16 * k)),
+								   sg->m[k]), sg->v[k]));
+	return _mm_movemask_epi8(x) == 0xffff;
+}
+
+/*
+ * tf_cksum20_ok says whether the IPv4 header without options at p (version
+ * byte non-zero) has a right checksum: its one's complement sum is 0xffff
+ * exactly when the plain sum of its words is a non-zero multiple of 0xffff
+ * (2^16 = 1 mod 0xffff, so 32-bit words and either byte order will do):
+ * a multiply instead of four folds.
+ */
+static inline int
+tf_cksum20_ok(const void *p)
+{
+	const uint8_t *b = p;
+	uint64_t s = (uint64_t)tf_load32(b) + tf_load32(b + 4) + tf_load32(b + 8) +
+		     tf_load32(b + 12) + tf_load32(b + 16);
+
+	return s != 0 && s % 0xffff == 0;
+}
+
+/*
+ * tf_ttl4_dec decrements the TTL (RFC 1812 5.3.1; the caller has checked it
+ * is at least 1) and patches the checksum as RFC 1624 eqn. 3 does: the TTL
+ * word drops by 0x100, so the checksum grows by 0x100 modulo 0xffff (a
+ * result of 0xffff is 0). Done on the bytes as they lie: one's complement
+ * sums do not depend on byte order, 0x100 in network order is 1 here.
+ */
 static inline void
 tf_ttl4_dec(struct rte_ipv4_hdr *ip)
 {
-	/* TTL is the high byte of its word: one 16-bit store, no read-back */
-	uint16_t old, new;
+	uint16_t c;
+	uint32_t s;
 
-	memcpy(&old, &ip->time_to_live, 2);
-	new = rte_cpu_to_be_16(rte_be_to_cpu_16(old) - 0x100);
-	memcpy(&ip->time_to_live, &new, 2);
-	ip->hdr_checksum = tf_csum_update16(ip->hdr_checksum, old, new);
+	memcpy(&c, &ip->hdr_checksum, 2);
+	s = (uint32_t)c + 1;
+	s -= s >= 0xffff ? 0xffff : 0;
+	c = (uint16_t)s;
+	ip->time_to_live--;
+	memcpy(&ip->hdr_checksum, &c, 2);
 }
 
 /*
@@ -876,10 +971,18 @@ static void tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uin
 			   struct rte_mbuf *m);
 static __rte_always_inline void tf_gre_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						   uint32_t outer_len, uint16_t id);
+static __rte_noinline void tf_gre_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
+						    uint16_t n, uint16_t id);
 static __rte_always_inline int tf_gre_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						 const struct rte_mbuf *m, uint32_t *strip);
 static __rte_always_inline void tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						     uint32_t outer_len, uint16_t id);
+static __rte_noinline void tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
+						uint16_t n, uint16_t id);
+static __rte_noinline int tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+					       struct rte_mbuf **pkts, uint16_t n, int ti);
+static __rte_noinline int tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+					     struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static __rte_always_inline int tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						   const struct rte_mbuf *m);
 static void tf_l2tp_udp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,

@@ -78,6 +78,59 @@ tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_
 }
 
 /*
+ * tf_vxlan_encap_burst is tf_vxlan_encap_fast over a whole burst that the
+ * bridged loop found uniform: untagged frames into tun (TF_FAST_VXLAN4), all
+ * within its MTU and with headroom for its template, outer ids from id on.
+ * The template stays in registers (not inlined: the loop around it would
+ * spill them). The caller counts and sends.
+ */
+static __rte_noinline void
+tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t n, uint16_t id)
+{
+	const struct tf_tpl tp = tf_tpl_of(tun);
+	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off;
+	struct tf_tplv v;
+	uint16_t i;
+
+	tf_tplv_load(&v, tun->hdr, tp.hdr_len);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		uint32_t len = rte_pktmbuf_pkt_len(m), outer_len = len + tp.hdr_len - RTE_ETHER_HDR_LEN;
+		uint8_t tos = 0, *h;
+		struct rte_ipv4_hdr *ip;
+		struct rte_udp_hdr *udp;
+		uint32_t hash, s;
+
+		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
+			tos = tf_inner_tos(ieth + 1, ieth->ether_type);
+		hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
+		tos = tp.tos | (tos & tp.tos_mask);
+		m->data_off -= tp.hdr_len;
+		m->data_len += tp.hdr_len;
+		m->pkt_len = len + tp.hdr_len;
+		h = (uint8_t *)ieth - tp.hdr_len;
+		_mm_storeu_si128((__m128i *)h, v.a);
+		_mm_storeu_si128((__m128i *)(h + 16), v.b);
+		_mm_storeu_si128((__m128i *)(h + 32), v.c);
+		_mm_storeu_si128((__m128i *)(h + last), v.last);
+		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+		ip->type_of_service = tos;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
+		ip->packet_id = rte_cpu_to_be_16(id);
+		s = tp.csum_base + tos + (uint16_t)outer_len + id;	/* as tf_outer_csum */
+		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffff) + (s >> 16);
+		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~s);
+		udp = (struct rte_udp_hdr *)(h + udp_off);
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN)));
+		udp->src_port = rte_cpu_to_be_16(tp.sport_min +
+			(uint16_t)(((uint64_t)hash * tp.sport_span) >> 32));
+		id++;
+	}
+}
+
+/*
  * tf_vxlan_decap_peek tells the underlay burst loop whether m, a plain IPv4
  * frame to a local address and not a fragment (tf_plain4), whose UDP
  * destination port is a VXLAN one, is what tf_vxlan_decap delivers as it
@@ -112,6 +165,66 @@ tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct 
 	    rte_pktmbuf_pkt_len(m) - hlen - RTE_ETHER_HDR_LEN > t->port[tun->l2_port].mtu)
 		return -1;
 	return ti;
+}
+
+/*
+ * tf_vxlan_decap_burst: the uniform decap of a burst whose first frame
+ * tf_vxlan_decap_peek took (into tunnel ti) when every frame shows the same
+ * outer bytes where the checks look (destination MAC, plain IPv4 not a
+ * fragment, ECN, protocol, local address, UDP port, zero checksum, I flag,
+ * VNI) and right lengths, checksum and inner MTU: all stripped, counted and
+ * queued at once. Returns 1, or 0 with nothing touched.
+ */
+static __rte_noinline int
+tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		     struct rte_mbuf **pkts, uint16_t n, int ti)
+{
+	static const uint8_t mask[64] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0xff, 0xff,	/* Ethernet */
+		0xff, TF_ECN_ECT1, 0, 0, 0, 0, 0x3f, 0xff, 0, 0xff, 0, 0,		/* IPv4 ... */
+		0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,					/* src, dst */
+		0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff,					/* UDP */
+		TF_VXLAN_I, 0, 0, 0, 0xff, 0xff, 0xff, 0,				/* VXLAN */
+	};
+	const uint32_t hlen = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
+			      sizeof(struct rte_udp_hdr) + sizeof(struct tf_vxlan_hdr);
+	const struct tf_tunnel *tun = &t->tunnels[ti];
+	const uint32_t maxlen = t->port[tun->l2_port].mtu + hlen + RTE_ETHER_HDR_LEN;
+	struct tf_sig64 sg;
+	uint64_t bytes = 0;
+	uint16_t i;
+	int ok = 1;
+
+	tf_sig64_make(&sg, rte_pktmbuf_mtod(pkts[0], const uint8_t *), mask);
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
+		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
+		uint32_t len = rte_pktmbuf_pkt_len(m), tot = rte_be_to_cpu_16(ip->total_length);
+
+		bytes += len;
+		if (rte_pktmbuf_data_len(m) < 64 || !tf_sig64_match(&sg, f)) {
+			ok = 0;
+			break;
+		}
+		ok &= tot == len - RTE_ETHER_HDR_LEN && len <= maxlen &&
+		      rte_be_to_cpu_16(udp->dgram_len) == tot - sizeof(*ip) && tf_cksum20_ok(ip);
+	}
+	if (!ok)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		m->data_off += hlen;
+		m->data_len -= hlen;
+		m->pkt_len -= hlen;
+	}
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.tun[tun->slot].decap_pkts += n;
+	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)n * hlen;
+	tf_tx_bulk(w, tun->l2_port, pkts, n);
+	return 1;
 }
 
 static void

@@ -425,19 +425,39 @@ tf_burst_each(struct tf_worker *w, const struct tf_table *t, uint16_t in,
  * case every fast path starts from: header without options in the first
  * segment, total length exactly the frame's (no padding to trim), checksum
  * right. Anything else takes the full classifier, which drops or handles it.
+ * The burst loops hand it the port's tf_eth4 pattern, made once per burst.
  */
-static inline int
-tf_plain4(const struct tf_port *p, const struct rte_mbuf *m)
+struct tf_eth4 {
+	__m128i want, mask;	/* the first 16 bytes: destination MAC, ethertype, version/IHL */
+};
+
+static inline struct tf_eth4
+tf_eth4_of(const struct tf_port *p)
 {
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	uint8_t want[16] = { 0 }, mask[16] = { 0 };
+	struct tf_eth4 e;
+
+	memcpy(want, &p->mac, RTE_ETHER_ADDR_LEN);
+	memset(mask, 0xff, RTE_ETHER_ADDR_LEN);
+	want[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
+	want[14] = 0x45;
+	mask[12] = mask[13] = mask[14] = 0xff;
+	e.want = _mm_loadu_si128((const __m128i *)want);
+	e.mask = _mm_loadu_si128((const __m128i *)mask);
+	return e;
+}
+
+static __rte_always_inline int
+tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
+{
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN);
 
 	return rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
-	       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	       rte_is_same_ether_addr(&eth->dst_addr, &p->mac) &&
-	       ip->version_ihl == 0x45 &&
+	       _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *)eth),
+							      e->mask), e->want)) == 0xffff &&
 	       rte_be_to_cpu_16(ip->total_length) == rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN &&
-	       tf_cksum20(ip) == 0xffff;
+	       tf_cksum20_ok(ip);
 }
 
 /*
@@ -462,18 +482,23 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct tf_txc txc = { NULL, 0, 0 };
 	const struct tf_tunnel *last = NULL;
 	struct tf_tpl tp = { 0 };
+	uint32_t maxlen = 0, minroom = UINT16_MAX, hops = 0;
+	const struct tf_eth4 e4 = tf_eth4_of(p);
 	uint16_t i, id;
 
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 									RTE_ETHER_HDR_LEN);
+		uint32_t len = rte_pktmbuf_pkt_len(m);
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		bytes += rte_pktmbuf_pkt_len(m);
+		bytes += len;
+		maxlen = RTE_MAX(maxlen, len);
+		minroom = RTE_MIN(minroom, (uint32_t)rte_pktmbuf_headroom(m));
 		dst[i] = 0;
-		if (tf_plain4(p, m) && ip->time_to_live > 1 && !tf_is_local4(t, ip->dst_addr)) {
+		if (tf_plain4(&e4, m) && ip->time_to_live > 1 && !tf_is_local4(t, ip->dst_addr)) {
 			dst[i] = rte_be_to_cpu_32(ip->dst_addr);
 			fast |= 1ull << i;
 		}
@@ -485,6 +510,31 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		return;
 	}
 	rte_lpm_lookup_bulk(t->lpm4, dst, hop, n);
+	/*
+	 * The common burst: every packet plain and routed by one route into one
+	 * inline tunnel, all within its MTU and headroom. Encapsulated in one
+	 * pass and queued at once (order kept: nothing else leaves this burst).
+	 */
+	for (i = 0; i < n; i++)
+		hops |= hop[i] ^ hop[0];
+	if (fast == (n == 64 ? ~0ull : (1ull << n) - 1) && hops == 0 &&
+	    (hop[0] & RTE_LPM_LOOKUP_SUCCESS)) {
+		const struct tf_route *rt = &t->routes[hop[0] & 0xffffff];
+		const struct tf_tunnel *tun = &t->tunnels[rt->idx];
+
+		if (rt->kind == TF_RT_TUNNEL && tun->fast == TF_FAST_GRE4 &&
+		    maxlen + tun->hdr_len - 2 * RTE_ETHER_HDR_LEN <= tun->mtu &&
+		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len) {
+			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
+
+			tf_gre_encap_burst(tun, pkts, n, w->ip_id);
+			w->ip_id += n;
+			c->encap_pkts += n;
+			c->encap_bytes += bytes - (uint64_t)n * RTE_ETHER_HDR_LEN;
+			tf_tx_bulk(w, tun->out_port, pkts, n);
+			return;
+		}
+	}
 	id = w->ip_id;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -544,8 +594,36 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint64_t bytes = 0, enc = 0, enc_bytes = 0;
 	uint16_t i, id = w->ip_id;
 
-	if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4)
-		tp = tf_tpl_of(&t->tunnels[p->l2_untagged]);
+	if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4) {
+		const struct tf_tunnel *tun = &t->tunnels[p->l2_untagged];
+		/* the common burst: every frame untagged, within MTU and headroom */
+		uint32_t maxlen = 0, minroom = UINT16_MAX, ok = 1;
+
+		for (i = 0; i < n; i++) {
+			const struct rte_mbuf *m = pkts[i];
+			uint32_t len = rte_pktmbuf_pkt_len(m);
+
+			bytes += len;
+			maxlen = RTE_MAX(maxlen, len);
+			minroom = RTE_MIN(minroom, (uint32_t)rte_pktmbuf_headroom(m));
+			ok &= rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
+			      rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type !=
+				RTE_BE16(RTE_ETHER_TYPE_VLAN);
+		}
+		if (ok && maxlen + tun->hdr_len - RTE_ETHER_HDR_LEN <= tun->mtu && minroom >= tun->hdr_len) {
+			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
+
+			tf_vxlan_encap_burst(tun, pkts, n, w->ip_id);
+			w->ip_id += n;
+			w->ctr.port[in].rx_bytes += bytes;
+			c->encap_pkts += n;
+			c->encap_bytes += bytes;
+			tf_tx_bulk(w, tun->out_port, pkts, n);
+			return;
+		}
+		bytes = 0;
+		tp = tf_tpl_of(tun);
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
@@ -583,6 +661,46 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 enum { TF_FV_FULL = 0, TF_FV_GRE, TF_FV_VXLAN, TF_FV_ESP };
 
 /*
+ * tf_underlay_verdict: the first stage of tf_burst_underlay for one frame,
+ * read-only: TF_FV_GRE or TF_FV_VXLAN with the tunnel in *ti (and for GRE
+ * the outer IPv4 + GRE length in *strip) when tf_gre_decap_peek or
+ * tf_vxlan_decap_peek takes it, TF_FV_ESP for ESP to a local address, else
+ * TF_FV_FULL (*ti -1).
+ */
+static __rte_always_inline int
+tf_underlay_verdict(struct tf_worker *w, const struct tf_table *t, const struct tf_eth4 *e4,
+		    const struct rte_mbuf *m, int *ti, uint32_t *strip)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+
+	*ti = -1;
+	if (!tf_plain4(e4, m) || !tf_is_local4(t, ip->dst_addr) ||
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
+		return TF_FV_FULL;
+	if (ip->next_proto_id == IPPROTO_GRE) {
+		*ti = tf_gre_decap_peek(w, t, m, strip);
+		return *ti >= 0 ? TF_FV_GRE : TF_FV_FULL;
+	}
+	if (ip->next_proto_id == IPPROTO_ESP)
+		return TF_FV_ESP;	/* tf_plain4 did all tf_rx_ip4 would */
+	if (ip->next_proto_id == IPPROTO_UDP &&
+	    rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(struct rte_udp_hdr)) {
+		rte_be16_t dport = ((const struct rte_udp_hdr *)(ip + 1))->dst_port;
+		uint16_t u;
+
+		/* the first UDP protocol of that port decides, as in tf_rx_l4 */
+		for (u = 0; u < t->nb_udp && dport != rte_cpu_to_be_16(t->udp[u].port); u++)
+			;
+		if (u < t->nb_udp && t->udp[u].type == TF_TUN_VXLAN) {
+			*ti = tf_vxlan_decap_peek(w, t, m);
+			return *ti >= 0 ? TF_FV_VXLAN : TF_FV_FULL;
+		}
+	}
+	return TF_FV_FULL;
+}
+
+/*
  * tf_burst_underlay: an underlay port, in stages over the burst.
  *  1. find the plain IPv4 frames to a local address that are GRE or VXLAN
  *     the protocol files would decapsulate as they are (tf_gre_decap_peek,
@@ -606,50 +724,31 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct tf_run run = { NULL, 0, 0 };
 	struct tf_txc txc = { NULL, 0, 0 };
 	uint64_t bytes = 0, routed = 0;
-	int gre = 0;
+	const struct tf_eth4 e4 = tf_eth4_of(p);
+	int gre = 0, ti;
+	uint32_t s;
 	uint16_t i;
 
+	/* the common burst: frames like its first into one tunnel, all taken at once */
+	i = (uint16_t)tf_underlay_verdict(w, t, &e4, pkts[0], &ti, &s);
+	if ((i == TF_FV_VXLAN && tf_vxlan_decap_burst(w, t, in, pkts, n, ti)) ||
+	    (i == TF_FV_GRE && tf_gre_decap_burst(w, t, in, pkts, n, ti, s)))
+		return;
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									RTE_ETHER_HDR_LEN);
-		int ti = -1;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += rte_pktmbuf_pkt_len(m);
-		kind[i] = TF_FV_FULL;
 		dst[i] = 0;
 		tix[i] = 0;
-		if (!tf_plain4(p, m) || !tf_is_local4(t, ip->dst_addr) ||
-		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
-			continue;
-		if (ip->next_proto_id == IPPROTO_GRE) {
-			uint32_t s;
-
-			ti = tf_gre_decap_peek(w, t, m, &s);
-			if (ti >= 0) {
-				kind[i] = TF_FV_GRE;
-				strip[i] = (uint8_t)s;
-				/* the inner destination address: 16 bytes into its header */
-				dst[i] = rte_be_to_cpu_32(tf_load32((const uint8_t *)ip + s + 16));
-				gre = 1;
-			}
-		} else if (ip->next_proto_id == IPPROTO_ESP) {
-			kind[i] = TF_FV_ESP;	/* tf_plain4 did all tf_rx_ip4 would */
-		} else if (ip->next_proto_id == IPPROTO_UDP &&
-			   rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(struct rte_udp_hdr)) {
-			rte_be16_t dport = ((const struct rte_udp_hdr *)(ip + 1))->dst_port;
-			uint16_t u;
-
-			/* the first UDP protocol of that port decides, as in tf_rx_l4 */
-			for (u = 0; u < t->nb_udp && dport != rte_cpu_to_be_16(t->udp[u].port); u++)
-				;
-			if (u < t->nb_udp && t->udp[u].type == TF_TUN_VXLAN) {
-				ti = tf_vxlan_decap_peek(w, t, m);
-				if (ti >= 0)
-					kind[i] = TF_FV_VXLAN;
-			}
+		kind[i] = (uint8_t)tf_underlay_verdict(w, t, &e4, m, &ti, &s);
+		if (kind[i] == TF_FV_GRE) {
+			strip[i] = (uint8_t)s;
+			/* the inner destination address: 16 bytes into its header */
+			dst[i] = rte_be_to_cpu_32(tf_load32(rte_pktmbuf_mtod(m, const uint8_t *) +
+							    RTE_ETHER_HDR_LEN + s + 16));
+			gre = 1;
 		}
 		if (ti >= 0)
 			tix[i] = (uint16_t)ti;
