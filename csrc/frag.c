@@ -12,7 +12,7 @@
  * flag in the others) and its share of the payload, a multiple of 8 bytes
  * except the last; offsets and MF continue those of a packet that was
  * already a fragment. The fragments then go the way the packet would have:
- * into the tunnel or to the next hop. The original is freed with the
+ * into the tunnel or SA, or to the next hop. The original is freed with the
  * burst's drops, not counted as one: `fragmented` counts the packets cut,
  * `fragments` the packets made.
  */
@@ -59,12 +59,12 @@ tf_frag_opts(const uint8_t *ip, uint32_t hl, uint8_t *out)
 /*
  * tf_frag4 cuts the IPv4 packet m (header validated and contiguous at
  * offset 14, padding trimmed, TTL decremented, DF clear) into fragments of
- * at most mtu bytes of IP and sends each into tunnel tun, or, when tun is
- * NULL, to next hop nh.
+ * at most mtu bytes of IP and sends each the way m was going: via (a next
+ * hop, a tunnel or an SA) idx.
  */
 static void
 tf_frag4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
-	 uint32_t mtu, const struct tf_tunnel *tun, uint32_t nh)
+	 uint32_t mtu, enum tf_via via, uint32_t idx)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
 	const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)ip;
@@ -118,10 +118,12 @@ tf_frag4(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_
 	w->ctr.fragments += n;
 	tf_free_later(w, m);
 	for (k = 0; k < n; k++) {
-		if (tun != NULL)
-			tf_l3_encap(w, tun, in, f[k], RTE_BE16(RTE_ETHER_TYPE_IPV4));
+		if (via == TF_VIA_TUNNEL)
+			tf_l3_encap(w, &t->tunnels[idx], in, f[k], RTE_BE16(RTE_ETHER_TYPE_IPV4));
+		else if (via == TF_VIA_SA)
+			tf_esp_encap(w, t, (uint16_t)idx, in, f[k], RTE_BE16(RTE_ETHER_TYPE_IPV4));
 		else
 			tf_l3_nexthop(w, t, in, f[k], RTE_BE16(RTE_ETHER_TYPE_IPV4),
-				      rte_pktmbuf_pkt_len(f[k]) - RTE_ETHER_HDR_LEN, nh);
+				      rte_pktmbuf_pkt_len(f[k]) - RTE_ETHER_HDR_LEN, idx);
 	}
 }

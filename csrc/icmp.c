@@ -321,20 +321,20 @@ tf_icmp6_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in, stru
 
 /*
  * tf_too_big: the routed packet m (TTL or hop limit decremented) does not
- * fit mtu, on its way into tunnel tun or, when tun is NULL, to next hop nh.
+ * fit mtu, on its way via (a next hop, a tunnel or an SA) idx.
  * IPv4 with DF and IPv6 get an error naming the MTU; IPv4 without DF is
  * fragmented (frag.c).
  */
 static void
 tf_too_big(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct rte_mbuf *m,
-	   uint16_t ethertype, uint32_t mtu, const struct tf_tunnel *tun, uint32_t nh)
+	   uint16_t ethertype, uint32_t mtu, enum tf_via via, uint32_t idx)
 {
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 									RTE_ETHER_HDR_LEN);
 
 		if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
-			return tf_frag4(w, t, in, m, mtu, tun, nh);
+			return tf_frag4(w, t, in, m, mtu, via, idx);
 		return tf_icmp4_error(w, t, in, m, TF_DROP_MTU_EXCEEDED, TF_ICMP4_UNREACH,
 				      TF_ICMP4_FRAG_NEEDED, (uint16_t)RTE_MIN(mtu, 0xffffu), 1);
 	}

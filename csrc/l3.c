@@ -103,11 +103,18 @@ tf_l3_route(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct r
 
 		if (unlikely(l3_len + over > tun->mtu))
 			return tf_too_big(w, t, in, m, ethertype, tun->mtu > over ? tun->mtu - over : 0,
-					  tun, 0);
+					  TF_VIA_TUNNEL, rt->idx);
 		return tf_l3_encap(w, tun, in, m, ethertype);
 	}
-	if (rt->kind == TF_RT_ESP)
-		return tf_esp_encap(w, t, rt->idx, in, m, ethertype);
+	if (rt->kind == TF_RT_ESP) {
+		if (likely(t->esp != NULL && rt->idx < t->esp->nb_sa)) {
+			uint32_t mtu = tf_sa_inner_mtu(&t->esp->sa[rt->idx]);
+
+			if (unlikely(l3_len > mtu))
+				return tf_too_big(w, t, in, m, ethertype, mtu, TF_VIA_SA, rt->idx);
+		}
+		return tf_esp_encap(w, t, rt->idx, in, m, ethertype);	/* refuses a bad SA index */
+	}
 	tf_l3_nexthop(w, t, in, m, ethertype, l3_len, rt->idx);
 }
 
@@ -120,7 +127,7 @@ tf_l3_nexthop(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 	struct rte_ether_hdr *eth;
 
 	if (unlikely(l3_len > t->port[nh->port].mtu))
-		return tf_too_big(w, t, in, m, ethertype, t->port[nh->port].mtu, NULL, nh_idx);
+		return tf_too_big(w, t, in, m, ethertype, t->port[nh->port].mtu, TF_VIA_NEXTHOP, nh_idx);
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 	rte_ether_addr_copy(&t->port[nh->port].mac, &eth->src_addr);

@@ -322,6 +322,9 @@ struct tf_worker;
 
 #include "tf_esp.h"
 
+/* Where a routed packet goes (tf_too_big, tf_frag4): the index is of that kind. */
+enum tf_via { TF_VIA_NEXTHOP = 0, TF_VIA_TUNNEL, TF_VIA_SA };
+
 /*
  * Tap: a worker copies the packets it receives on tapped ports, with what it
  * did with each, into a single-producer ring that Go drains (trace and

@@ -87,6 +87,21 @@ struct tf_esp {
 	struct rte_hash *in;		/* tf_sa_key of each inbound SA -> its index (tf_esp_index) */
 };
 
+/*
+ * tf_sa_inner_mtu: the largest inner packet outbound SA sa carries within
+ * its port's MTU: outer headers, ESP header, IV, the payload and trailer
+ * padded to the cipher's alignment, ICV.
+ */
+static inline uint32_t
+tf_sa_inner_mtu(const struct tf_sa *sa)
+{
+	int32_t room = (int32_t)sa->mtu - (sa->hdr_len - RTE_ETHER_HDR_LEN) - 8 - sa->iv_len - sa->icv_len;
+	int32_t pad = sa->pad_align ? sa->pad_align : 1;
+
+	room = room / pad * pad - 2;	/* the trailer's pad length and next header */
+	return room > 0 ? (uint32_t)room : 0;
+}
+
 /* tf_sa_key: what finds an inbound SA (RFC 4301 4.1: SPI and destination). 24 bytes, no padding. */
 struct tf_sa_key {
 	uint32_t spi;			/* network order */

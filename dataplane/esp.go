@@ -443,6 +443,12 @@ func fillESP(t *C.struct_tf_table, cfg *conf.Config, e *espState) error {
 	for i := range tunnels {
 		if tunnels[i].flags&C.TF_TUN_F_ESP != 0 {
 			tunnels[i].esp = e.c
+			// the tunnel's packets must fit the SA: the inner MTU check (and
+			// its ICMP error or fragmentation) then sees the ESP overhead too
+			sa := &unsafeSlice(e.c.sa, int(e.c.nb_sa))[tunnels[i].sa]
+			if m := C.tf_sa_inner_mtu(sa); m < C.uint32_t(tunnels[i].mtu) {
+				tunnels[i].mtu = C.uint16_t(m)
+			}
 		}
 	}
 	for _, s := range cfg.SAs {
