@@ -101,7 +101,6 @@ tf_gre_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t
 		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
 		uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
 		uint8_t *h = p - d;
-		uint32_t s;
 
 		tf_ttl4_dec(ip);
 		m->data_off -= d;
@@ -110,14 +109,7 @@ tf_gre_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t
 		_mm_storeu_si128((__m128i *)h, v.a);
 		_mm_storeu_si128((__m128i *)(h + 16), v.b);
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
-		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-		ip->type_of_service = tos;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
-		ip->packet_id = rte_cpu_to_be_16(id);
-		s = tp.csum_base + tos + (uint16_t)outer_len + id;	/* as tf_outer_csum */
-		s = (s & 0xffff) + (s >> 16);
-		s = (s & 0xffff) + (s >> 16);
-		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~s);
+		tf_outer4_patch(h, tp.csum_base, tos, outer_len, id);
 		id++;
 	}
 }

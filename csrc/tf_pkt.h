@@ -611,6 +611,25 @@ tf_tpl_of(const struct tf_tunnel *tun)
 }
 
 /*
+ * tf_outer4_patch writes the per-packet words of a templated outer IPv4
+ * header at h + 14: TOS, total length, id, and the checksum from the
+ * template's base sum (as tf_outer_csum).
+ */
+static __rte_always_inline void
+tf_outer4_patch(uint8_t *h, uint32_t csum_base, uint8_t tos, uint32_t outer_len, uint16_t id)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	uint32_t s = csum_base + tos + (uint16_t)outer_len + id;
+
+	ip->type_of_service = tos;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
+	ip->packet_id = rte_cpu_to_be_16(id);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~s);
+}
+
+/*
  * tf_push_outer4_fast is tf_push_outer4 for a frame the caller has checked
  * (outer_len within the MTU, headroom for the template) with the outer IPv4
  * id given: prepend the template (33..64 bytes) over the first strip bytes
@@ -621,9 +640,6 @@ tf_push_outer4_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint16_t strip,
 		    uint32_t outer_len, uint8_t inner_tos, uint16_t id)
 {
 	uint16_t d = tp->hdr_len - strip;
-	uint8_t tos = tp->tos | (inner_tos & tp->tos_mask);
-	struct rte_ipv4_hdr *ip;
-	uint32_t s;
 	uint8_t *h;
 
 	m->data_off -= d;
@@ -631,14 +647,7 @@ tf_push_outer4_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint16_t strip,
 	m->pkt_len += d;
 	h = rte_pktmbuf_mtod(m, uint8_t *);
 	tf_copy_hdr(h, tp->hdr, tp->hdr_len);
-	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-	ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
-	ip->type_of_service = tos;
-	ip->packet_id = rte_cpu_to_be_16(id);
-	s = tp->csum_base + tos + (uint16_t)outer_len + id;	/* as tf_outer_csum */
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~s);
+	tf_outer4_patch(h, tp->csum_base, tp->tos | (inner_tos & tp->tos_mask), outer_len, id);
 	return h;
 }
 

@@ -98,9 +98,8 @@ tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16
 		const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		uint32_t len = rte_pktmbuf_pkt_len(m), outer_len = len + tp.hdr_len - RTE_ETHER_HDR_LEN;
 		uint8_t tos = 0, *h;
-		struct rte_ipv4_hdr *ip;
 		struct rte_udp_hdr *udp;
-		uint32_t hash, s;
+		uint32_t hash;
 
 		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
 			tos = tf_inner_tos(ieth + 1, ieth->ether_type);
@@ -114,14 +113,7 @@ tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16
 		_mm_storeu_si128((__m128i *)(h + 16), v.b);
 		_mm_storeu_si128((__m128i *)(h + 32), v.c);
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
-		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-		ip->type_of_service = tos;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)outer_len);
-		ip->packet_id = rte_cpu_to_be_16(id);
-		s = tp.csum_base + tos + (uint16_t)outer_len + id;	/* as tf_outer_csum */
-		s = (s & 0xffff) + (s >> 16);
-		s = (s & 0xffff) + (s >> 16);
-		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~s);
+		tf_outer4_patch(h, tp.csum_base, tos, outer_len, id);
 		udp = (struct rte_udp_hdr *)(h + udp_off);
 		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN)));
 		udp->src_port = rte_cpu_to_be_16(tp.sport_min +

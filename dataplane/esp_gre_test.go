@@ -156,6 +156,17 @@ func decodeGRE(t *testing.T, p []byte, c greESPCase) (*layers.GRE, []byte) {
 
 // TestESPGREOverIPsec: per underlay family and crypto mode, the packets of
 // GRE tunnel gs leave only as ESP of SA gs_out; scapy and tshark decrypt
+
+// esp6Ports: the rig's ports with an IPv6 address on the uplink too (the
+// SAs' local endpoint over an IPv6 underlay).
+func esp6Ports() []rigPort {
+	return []rigPort{
+		{"inner", "inner", innerMAC, `addresses = ["10.1.0.1/24"]`},
+		{"uplink", "underlay", uplinkMAC, `addresses = ["192.0.2.1/24", "` + esp6Local + `/64"]`},
+		{"l2", "inner", l2MAC, ""},
+	}
+}
+
 // them to GRE (key 77) with the inner packet byte for byte. scapy's ESP of
 // GRE packets comes out of the inner port as the inner packets sent; clear
 // GRE for gs is dropped as gre_not_protected; a decrypted GRE packet from
@@ -166,11 +177,7 @@ func TestESPGREOverIPsec(t *testing.T) {
 			t.Run(c.name+"/"+a.name, func(t *testing.T) {
 				r := newRig(t)
 				if c.family == "IPv6" {
-					r.ports = []rigPort{
-						{"inner", "inner", innerMAC, `addresses = ["10.1.0.1/24"]`},
-						{"uplink", "underlay", uplinkMAC, `addresses = ["192.0.2.1/24", "` + esp6Local + `/64"]`},
-						{"l2", "inner", l2MAC, ""},
-					}
+					r.ports = esp6Ports()
 				}
 				r.extra = greESPExtra(r, a, c)
 

@@ -111,11 +111,7 @@ func TestESPInnerIPv6(t *testing.T) {
 			t.Run(c.name+"/"+a.name, func(t *testing.T) {
 				r := newRig(t)
 				if c.family == "IPv6" {
-					r.ports = []rigPort{
-						{"inner", "inner", innerMAC, `addresses = ["10.1.0.1/24"]`},
-						{"uplink", "underlay", uplinkMAC, `addresses = ["192.0.2.1/24", "` + esp6Local + `/64"]`},
-						{"l2", "inner", l2MAC, ""},
-					}
+					r.ports = esp6Ports()
 				}
 				r.extra = esp6Extra(r, a, c)
 
