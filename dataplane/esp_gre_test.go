@@ -154,9 +154,6 @@ func decodeGRE(t *testing.T, p []byte, c greESPCase) (*layers.GRE, []byte) {
 	return gre, gre.LayerPayload()
 }
 
-// TestESPGREOverIPsec: per underlay family and crypto mode, the packets of
-// GRE tunnel gs leave only as ESP of SA gs_out; scapy and tshark decrypt
-
 // esp6Ports: the rig's ports with an IPv6 address on the uplink too (the
 // SAs' local endpoint over an IPv6 underlay).
 func esp6Ports() []rigPort {
@@ -167,6 +164,8 @@ func esp6Ports() []rigPort {
 	}
 }
 
+// TestESPGREOverIPsec: per underlay family and crypto mode, the packets of
+// GRE tunnel gs leave only as ESP of SA gs_out; scapy and tshark decrypt
 // them to GRE (key 77) with the inner packet byte for byte. scapy's ESP of
 // GRE packets comes out of the inner port as the inner packets sent; clear
 // GRE for gs is dropped as gre_not_protected; a decrypted GRE packet from
