@@ -49,9 +49,7 @@ tf_gre_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 		*(uint16_t *)(gre + 1) = (uint16_t)~sum;
 	}
 
-	tf_note(w, TF_ACT_ENCAP, tun->slot);
-	w->ctr.tun[tun->slot].encap_pkts++;
-	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_encap_count(w, tun, inner_len);
 	if (unlikely(tun->flags & TF_TUN_F_ESP))
 		return tf_esp_gre_out(w, tun, in, m);
 	tf_tx(w, tun->out_port, m);

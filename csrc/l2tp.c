@@ -66,9 +66,7 @@ tf_l2tpv2_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	}
 	tf_l2tp_udp_fin(tun, m, h, outer_len);
 
-	tf_note(w, TF_ACT_ENCAP, tun->slot);
-	w->ctr.tun[tun->slot].encap_pkts++;
-	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_encap_count(w, tun, inner_len);
 	tf_tx(w, tun->out_port, m);
 }
 
@@ -79,12 +77,10 @@ tf_l2tpv3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	uint32_t inner_len = rte_pktmbuf_pkt_len(m);
 	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
 	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint8_t tos = 0;
+	uint8_t tos = tf_frame_tos(m);
 	uint32_t hash;
 	uint8_t *h;
 
-	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
-		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
 	hash = tun->af == 6 ? tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type) : 0;
 	h = tf_push_outer(w, tun, in, m, 0, outer_len, tos, hash);
 	if (unlikely(h == NULL))
@@ -97,9 +93,7 @@ tf_l2tpv3_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	if (tun->flags & TF_TUN_F_L2TP_UDP)
 		tf_l2tp_udp_fin(tun, m, h, outer_len);
 
-	tf_note(w, TF_ACT_ENCAP, tun->slot);
-	w->ctr.tun[tun->slot].encap_pkts++;
-	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_encap_count(w, tun, inner_len);
 	tf_tx(w, tun->out_port, m);
 }
 

@@ -49,9 +49,7 @@ tf_srv6_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 		return;
 	/* the SRH's Next Header, or the IPv6 header's without an SRH (reduced, one segment) */
 	h[tun->l4_off] = ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) ? IPPROTO_IPIP : IPPROTO_IPV6;
-	tf_note(w, TF_ACT_ENCAP, tun->slot);
-	w->ctr.tun[tun->slot].encap_pkts++;
-	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_encap_count(w, tun, inner_len);
 	tf_tx(w, tun->out_port, m);
 }
 
@@ -63,17 +61,13 @@ tf_srv6_encap_l2(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	uint32_t inner_len = rte_pktmbuf_pkt_len(m);
 	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
 	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint8_t tos = 0;
+	uint8_t tos = tf_frame_tos(m);
 	uint32_t hash;
 
-	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)
-		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
 	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
 	if (unlikely(tf_push_outer6(w, tun, in, m, 0, outer_len, tos, hash) == NULL))
 		return;
-	tf_note(w, TF_ACT_ENCAP, tun->slot);
-	w->ctr.tun[tun->slot].encap_pkts++;
-	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_encap_count(w, tun, inner_len);
 	tf_tx(w, tun->out_port, m);
 }
 

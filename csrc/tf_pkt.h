@@ -522,6 +522,26 @@ tf_inner_tos(const void *l3, uint16_t ethertype)
 	return 0;
 }
 
+/* tf_frame_tos: the TOS / traffic class of the IP packet in Ethernet frame m, 0 if none. */
+static __rte_always_inline uint8_t
+tf_frame_tos(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
+		return 0;
+	return tf_inner_tos(eth + 1, eth->ether_type);
+}
+
+/* tf_encap_count traces and counts a packet tun encapsulated (inner_len bytes before). */
+static inline void
+tf_encap_count(struct tf_worker *w, const struct tf_tunnel *tun, uint32_t inner_len)
+{
+	tf_note(w, TF_ACT_ENCAP, tun->slot);
+	w->ctr.tun[tun->slot].encap_pkts++;
+	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+}
+
 /*
  * tf_ecn_decap applies RFC 6040 section 4.2 to the inner header (contiguous,
  * already validated): returns 0, or -1 when the packet must be dropped

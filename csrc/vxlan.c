@@ -28,13 +28,11 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	uint32_t inner_len = rte_pktmbuf_pkt_len(m);
 	uint32_t outer_len = inner_len + tun->hdr_len - RTE_ETHER_HDR_LEN;
 	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint8_t tos = 0;
+	uint8_t tos = tf_frame_tos(m);
 	struct rte_udp_hdr *udp;
 	uint32_t hash, udp_len;
 	uint8_t *h;
 
-	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
-		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
 	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
 	h = tf_push_outer(w, tun, in, m, 0, outer_len, tos, hash);
 	if (unlikely(h == NULL))
@@ -47,9 +45,7 @@ tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 	if (tun->af == 6)
 		tf_udp6_cksum_set(tun, m, udp, udp_len);
 
-	tf_note(w, TF_ACT_ENCAP, tun->slot);
-	w->ctr.tun[tun->slot].encap_pkts++;
-	w->ctr.tun[tun->slot].encap_bytes += inner_len;
+	tf_encap_count(w, tun, inner_len);
 	tf_tx(w, tun->out_port, m);
 }
 
@@ -62,13 +58,11 @@ static __rte_always_inline void
 tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
 {
 	const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint8_t tos = 0;
+	uint8_t tos = tf_frame_tos(m);
 	struct rte_udp_hdr *udp;
 	uint32_t hash;
 	uint8_t *h;
 
-	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
-		tos = tf_inner_tos(ieth + 1, ieth->ether_type);
 	hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
 	h = tf_push_outer4_fast(tp, m, 0, outer_len, tos, id);
 	udp = (struct rte_udp_hdr *)(h + tp->l4_off);
@@ -101,8 +95,7 @@ tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16
 		struct rte_udp_hdr *udp;
 		uint32_t hash;
 
-		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4)	/* IPv4 TOS or IPv6 vtc_flow */
-			tos = tf_inner_tos(ieth + 1, ieth->ether_type);
+		tos = tf_frame_tos(m);
 		hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
 		tos = tp.tos | (tos & tp.tos_mask);
 		m->data_off -= tp.hdr_len;
