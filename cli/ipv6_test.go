@@ -42,10 +42,18 @@ vni = 66
 `
 	cfg, err := conf.Parse([]byte(src), "v6.toml")
 	require.NoError(t, err)
+	requireRoundTrip(t, cfg)
+}
+
+// requireRoundTrip: cfg written as show config writes it parses back to an
+// equal Config; returns the text.
+func requireRoundTrip(t *testing.T, cfg *conf.Config) string {
+	t.Helper()
 	var b bytes.Buffer
 	require.NoError(t, EncodeConfig(&b, cfg))
 	text := b.String()
 	back, err := conf.Parse(b.Bytes(), "encoded.toml")
 	require.NoError(t, err, text)
 	require.True(t, reflect.DeepEqual(cfg, back), "does not round-trip:\n%s", text)
+	return text
 }

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -50,12 +48,7 @@ tunnel = "pw"
 `
 	cfg, err := conf.Parse([]byte(src), "l2tp.toml")
 	require.NoError(t, err)
-	var b bytes.Buffer
-	require.NoError(t, EncodeConfig(&b, cfg))
-	text := b.String()
-	back, err := conf.Parse(b.Bytes(), "encoded.toml")
-	require.NoError(t, err, text)
-	require.True(t, reflect.DeepEqual(cfg, back), "does not round-trip:\n%s", text)
+	text := requireRoundTrip(t, cfg)
 	require.Contains(t, text, `cookie = "0x0102030405060708"`)
 	for _, k := range []string{"peer_cookie =", "tunnel_id = 0", "vni = 0", "src_port_range = [0, 0]", `encap = ""`} {
 		require.NotContains(t, text, k, "zero value written")

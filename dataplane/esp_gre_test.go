@@ -39,6 +39,14 @@ var greESPCases = []greESPCase{
 	{"ipv6", "IPv6", esp6Local, esp6Remote},
 }
 
+// nexthopTOML: over IPv6 the far endpoint needs its own [[nexthop]].
+func (c greESPCase) nexthopTOML() string {
+	if c.family != "IPv6" {
+		return ""
+	}
+	return fmt.Sprintf("\n[[nexthop]]\nip = %q\nmac = %q\nport = \"uplink\"\n", c.remote, uplinkPeer)
+}
+
 func (c greESPCase) hostBits() int {
 	if netip.MustParseAddr(c.local).Is6() {
 		return 128
@@ -49,14 +57,8 @@ func (c greESPCase) hostBits() int {
 // greESPExtra: SAs gs_out / gs_in between c's endpoints whose selectors
 // are GRE between them, GRE tunnel gs protected by gs_out, 10.6.0.0/16 into gs.
 func greESPExtra(r *rig, a espAlgo, c greESPCase) string {
-	mode := ""
-	if a.mode != "" {
-		mode = fmt.Sprintf("mode = %q\n", a.mode)
-	}
-	nh := ""
-	if c.family == "IPv6" {
-		nh = fmt.Sprintf("\n[[nexthop]]\nip = %q\nmac = %q\nport = \"uplink\"\n", c.remote, uplinkPeer)
-	}
+	mode := a.modeTOML()
+	nh := c.nexthopTOML()
 	b := c.hostBits()
 	return fmt.Sprintf(`%s
 [[crypto]]

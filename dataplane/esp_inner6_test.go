@@ -25,14 +25,8 @@ const (
 )
 
 func esp6Extra(r *rig, a espAlgo, c greESPCase) string {
-	mode := ""
-	if a.mode != "" {
-		mode = fmt.Sprintf("mode = %q\n", a.mode)
-	}
-	nh := ""
-	if c.family == "IPv6" {
-		nh = fmt.Sprintf("\n[[nexthop]]\nip = %q\nmac = %q\nport = \"uplink\"\n", c.remote, uplinkPeer)
-	}
+	mode := a.modeTOML()
+	nh := c.nexthopTOML()
 	return fmt.Sprintf(`%s
 [[nexthop]]
 ip = "2001:db8:10::2"

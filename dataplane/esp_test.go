@@ -58,6 +58,14 @@ const (
 	espInSPI  = 0x2001
 )
 
+// modeTOML is the [[crypto]] mode line of a, if it names one.
+func (a espAlgo) modeTOML() string {
+	if a.mode == "" {
+		return ""
+	}
+	return fmt.Sprintf("mode = %q\n", a.mode)
+}
+
 func (a espAlgo) algoTOML() string {
 	var b strings.Builder
 	if a.aead != "" {
@@ -78,10 +86,7 @@ func (a espAlgo) algoTOML() string {
 // espExtra: out1 protects 10.3.0.0/16 (from the inner LAN only), in1
 // brings 10.3.0.0/16 -> 10.1.0.0/24 back.
 func espExtra(r *rig, a espAlgo, saKeys string) string {
-	mode := ""
-	if a.mode != "" {
-		mode = fmt.Sprintf("mode = %q\n", a.mode)
-	}
+	mode := a.modeTOML()
 	return fmt.Sprintf(`
 [[crypto]]
 name = "c0"
