@@ -271,3 +271,207 @@ bad_ext:
 	tf_drop(w, in, m, TF_DROP_BAD_IPV6_EXT);
 	return 0;
 }
+
+/*
+ * tf_srv6_tpl_copy copies an SRv6 template of 48..TF_HDR_MAX bytes in
+ * 16-byte moves, the last one ending at len (overlapping the one before:
+ * same source).
+ */
+static __rte_always_inline void
+tf_srv6_tpl_copy(uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+	uint32_t k;
+
+	for (k = 0; k + 16 < len; k += 16)
+		_mm_storeu_si128((__m128i *)(dst + k), _mm_loadu_si128((const __m128i *)(src + k)));
+	_mm_storeu_si128((__m128i *)(dst + len - 16), _mm_loadu_si128((const __m128i *)(src + len - 16)));
+}
+
+/* tf_srv6_patch writes the per-packet words of the outer IPv6 header at h + 14, as tf_push_outer6. */
+static __rte_always_inline void
+tf_srv6_patch(uint8_t *h, uint8_t tos, uint32_t hash, uint32_t outer_len)
+{
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN);
+
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20 | (hash & 0xfffff));
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(*ip6)));
+}
+
+/*
+ * tf_srv6_encap_fast is tf_srv6_encap for what the routed burst loop has
+ * checked: a TF_FAST_SRV6 tunnel (tp), a plain IPv4 packet whose outer_len
+ * fits the MTU, headroom for the template. The caller counts and sends.
+ */
+static __rte_always_inline void
+tf_srv6_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_len)
+{
+	uint8_t tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+					      RTE_ETHER_HDR_LEN)->type_of_service;
+	uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	uint16_t d = tp->hdr_len - RTE_ETHER_HDR_LEN;
+	uint8_t *h;
+
+	m->data_off -= d;
+	m->data_len += d;
+	m->pkt_len += d;
+	h = rte_pktmbuf_mtod(m, uint8_t *);
+	tf_srv6_tpl_copy(h, tp->hdr, tp->hdr_len);
+	tf_srv6_patch(h, tp->tos | (tos & tp->tos_mask), hash, outer_len);
+	h[tp->l4_off] = IPPROTO_IPIP;
+}
+
+/*
+ * tf_srv6_encap_burst is tf_srv6_encap_fast over a whole burst that the
+ * routed loop found uniform: plain IPv4 packets with TTL left, all routed
+ * into tun (TF_FAST_SRV6), all within its MTU and with headroom for its
+ * template. It decrements their TTLs and encapsulates them from a copy of
+ * the template with the Next Header already in. The caller counts and sends.
+ */
+static __rte_noinline void
+tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct tf_tpl tp = tf_tpl_of(tun);
+	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN;
+	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
+	uint16_t i;
+
+	memcpy(hdr, tun->hdr, sizeof(hdr));
+	hdr[tp.l4_off] = IPPROTO_IPIP;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
+		uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+		uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
+		uint8_t *h = p - d;
+
+		tf_ttl4_dec(ip);
+		m->data_off -= d;
+		m->data_len += d;
+		m->pkt_len += d;
+		tf_srv6_tpl_copy(h, hdr, tp.hdr_len);
+		tf_srv6_patch(h, tos, hash, outer_len);
+	}
+}
+
+/*
+ * tf_srv6_decap_burst: End.DX4 and End.DT4 (RFC 8986 4.6 and 4.8) over a
+ * whole underlay burst, when its first frame is what tf_rx_underlay and
+ * tf_srv6_input would decapsulate without a question (to the port's MAC,
+ * IPv6 with no padding to a SID of those behaviours, either no extension
+ * header or only an SRH with Segments Left 0, Next Header 4, an outer ECN
+ * field that asks nothing of the inner header: not-ECT or ECT(0)) and every
+ * frame shows the same bytes where those checks look (the SID's address
+ * among them: one lookup for the burst), an inner IPv4 header without
+ * options that fills the payload exactly, a right checksum and TTL left,
+ * and all go to one next hop within its MTU (End.DT4: one route to it).
+ * Stripped, routed, counted and queued at once. Returns 1, or 0 with
+ * nothing touched: the burst then takes the per-packet loop.
+ */
+static __rte_noinline int
+tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		    struct rte_mbuf **pkts, uint16_t n)
+{
+	const uint8_t *f0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(f0 + RTE_ETHER_HDR_LEN);
+	const uint32_t l3_off = RTE_ETHER_HDR_LEN + sizeof(*ip6);
+	uint32_t maxl3 = 0, in_off = l3_off, idx, strip, route = 0;
+	uint8_t mask[64] = { 0 }, e[16];
+	const struct tf_nexthop *nh;
+	const struct tf_sid *sid;
+	uint64_t bytes = 0, e0, e1;
+	struct tf_sig64 sg;
+	uint16_t i;
+
+	if (rte_pktmbuf_data_len(pkts[0]) < 64 ||
+	    !rte_is_same_ether_addr((const struct rte_ether_addr *)f0, &t->port[in].mac) ||
+	    ((const struct rte_ether_hdr *)f0)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
+	    (f0[14] >> 4) != 6 || (f0[15] & TF_ECN_ECT1 << 4))
+		return 0;
+	/* destination MAC, ethertype, version, ECT(1)/CE bit, Next Header, destination */
+	memset(mask, 0xff, RTE_ETHER_ADDR_LEN);
+	mask[12] = mask[13] = 0xff;
+	mask[14] = 0xf0;
+	mask[15] = TF_ECN_ECT1 << 4;
+	mask[20] = 0xff;
+	memset(mask + 38, 0xff, 16);
+	if (ip6->proto == IPPROTO_ROUTING) {
+		const uint8_t *x = f0 + l3_off;
+
+		/* any routing type with Segments Left 0 is skipped whole (RFC 8200 4.4) */
+		if (x[0] != IPPROTO_IPIP || x[3] != 0)
+			return 0;
+		in_off += (x[1] + 1u) * 8;
+		mask[l3_off] = mask[l3_off + 1] = mask[l3_off + 3] = 0xff;
+	} else if (ip6->proto != IPPROTO_IPIP) {
+		return 0;
+	}
+	if (rte_lpm6_lookup(t->sid6, ip6->dst_addr, &idx) != 0)
+		return 0;
+	sid = &t->sids[idx];
+	if (sid->behavior != TF_SID_END_DX4 && sid->behavior != TF_SID_END_DT4)
+		return 0;
+	tf_sig64_make(&sg, f0, mask);
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		const struct rte_ipv4_hdr *inner = (const struct rte_ipv4_hdr *)(f + in_off);
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		if (rte_pktmbuf_data_len(m) < RTE_MAX(64u, in_off + sizeof(*inner)) ||
+		    !tf_sig64_match(&sg, f) ||
+		    rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)(f + RTE_ETHER_HDR_LEN))->payload_len) !=
+			len - l3_off ||
+		    inner->version_ihl != 0x45 || rte_be_to_cpu_16(inner->total_length) != len - in_off ||
+		    inner->time_to_live <= 1 || !tf_cksum20_ok(inner))
+			return 0;
+		/* End.DT4: every destination by one route (a /24 or shorter is one table read) */
+		if (sid->behavior == TF_SID_END_DT4) {
+			uint32_t r;
+
+			if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(inner->dst_addr), &r) != 0 ||
+			    (i != 0 && r != route))
+				return 0;
+			route = r;
+		}
+		bytes += len;
+		maxl3 = RTE_MAX(maxl3, len - in_off);
+	}
+	if (sid->behavior == TF_SID_END_DX4) {
+		nh = &t->nexthops[sid->nexthop];
+	} else {
+		const struct tf_route *rt = &t->routes[route];
+
+		if (rt->kind != TF_RT_NEXTHOP)
+			return 0;
+		nh = &t->nexthops[rt->idx];
+	}
+	if (maxl3 > t->port[nh->port].mtu)
+		return 0;
+	/* the new Ethernet header as two overlapping 8-byte stores */
+	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
+	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
+	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
+	e[13] = 0x00;
+	memcpy(&e0, e, 8);
+	memcpy(&e1, e + 6, 8);
+	strip = in_off - RTE_ETHER_HDR_LEN;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + strip;
+
+		m->data_off += strip;
+		m->data_len -= strip;
+		m->pkt_len -= strip;
+		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
+		memcpy(f, &e0, 8);
+		memcpy(f + 6, &e1, 8);
+	}
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.sid[idx].pkts += n;
+	w->ctr.sid[idx].bytes += bytes;
+	w->ctr.routed += n;
+	tf_tx_bulk(w, nh->port, pkts, n);
+	return 1;
+}

@@ -171,6 +171,9 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 		else if (tun->type == TF_TUN_VXLAN && tun->af == 4 &&
 			 tun->hdr_len > 48 && tun->hdr_len <= 64)
 			tun->fast = TF_FAST_VXLAN4;
+		else if (tun->type == TF_TUN_SRV6 && tun->af == 6 && tun->hdr_len >= 48 &&
+			 tun->l4_off < tun->hdr_len)
+			tun->fast = TF_FAST_SRV6;	/* 16-byte moves, the last one overlapping */
 		if (t->tunnels[i].type == TF_TUN_SRV6)
 			continue;	/* decapsulated by SID, not by key */
 		if (t->tunnels[i].af == 6)

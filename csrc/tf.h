@@ -124,6 +124,7 @@ enum tf_fast {
 	TF_FAST_NONE = 0,
 	TF_FAST_GRE4,		/* GRE over IPv4, no sequence number, no checksum */
 	TF_FAST_VXLAN4,		/* VXLAN over IPv4 */
+	TF_FAST_SRV6,		/* SRv6 H.Encaps / H.Encaps.Red of IPv4 (template >= 48 bytes) */
 };
 
 /*

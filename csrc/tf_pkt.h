@@ -1038,6 +1038,12 @@ static void tf_srv6_encap(struct tf_worker *w, const struct tf_tunnel *tun, uint
 			  struct rte_mbuf *m, uint16_t ethertype);
 static void tf_srv6_encap_l2(struct tf_worker *w, const struct tf_tunnel *tun, uint16_t in,
 			     struct rte_mbuf *m);
+static __rte_always_inline void tf_srv6_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
+						    uint32_t outer_len);
+static __rte_noinline void tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
+					       uint16_t n);
+static __rte_noinline int tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+					      struct rte_mbuf **pkts, uint16_t n);
 /* tf_srv6_input: -1 when the IPv6 destination is no local SID (m untouched), else 0 (m consumed). */
 static int tf_srv6_input(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			 struct rte_mbuf *m);

@@ -465,8 +465,8 @@ tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
  *  1. find the plain IPv4 packets to route (tf_plain4, TTL left, not to the
  *     gateway): read-only, every other packet stays as it came;
  *  2. look their destinations up in one bulk LPM pass;
- *  3. in arrival order: GRE encap inline for a TF_FAST_GRE4 tunnel within
- *     MTU and headroom, tf_l3_route for any other route, and the full
+ *  3. in arrival order: GRE or SRv6 encap inline for a TF_FAST_GRE4 or
+ *     TF_FAST_SRV6 tunnel within MTU and headroom, tf_l3_route for any other route, and the full
  *     classifier, untouched, for every other packet.
  * The outer IPv4 id, the tunnel counters and the tx cursor stay in
  * registers, handed back to w before every call that may use them.
@@ -484,6 +484,7 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct tf_tpl tp = { 0 };
 	uint32_t maxlen = 0, minroom = UINT16_MAX, hops = 0;
 	const struct tf_eth4 e4 = tf_eth4_of(p);
+	uint8_t kind = TF_FAST_NONE;
 	uint16_t i, id;
 
 	for (i = 0; i < n; i++) {
@@ -522,13 +523,17 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		const struct tf_route *rt = &t->routes[hop[0] & 0xffffff];
 		const struct tf_tunnel *tun = &t->tunnels[rt->idx];
 
-		if (rt->kind == TF_RT_TUNNEL && tun->fast == TF_FAST_GRE4 &&
+		if (rt->kind == TF_RT_TUNNEL && (tun->fast == TF_FAST_GRE4 || tun->fast == TF_FAST_SRV6) &&
 		    maxlen + tun->hdr_len - 2 * RTE_ETHER_HDR_LEN <= tun->mtu &&
 		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len) {
 			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
 
-			tf_gre_encap_burst(tun, pkts, n, w->ip_id);
-			w->ip_id += n;
+			if (tun->fast == TF_FAST_SRV6) {
+				tf_srv6_encap_burst(tun, pkts, n);	/* no outer IPv4 id */
+			} else {
+				tf_gre_encap_burst(tun, pkts, n, w->ip_id);
+				w->ip_id += n;
+			}
 			c->encap_pkts += n;
 			c->encap_bytes += bytes - (uint64_t)n * RTE_ETHER_HDR_LEN;
 			tf_tx_bulk(w, tun->out_port, pkts, n);
@@ -551,13 +556,17 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 				if (tun != last) {
 					last = tun;
 					tp = tf_tpl_of(tun);
-					if (tun->fast != TF_FAST_GRE4)
+					kind = tun->fast;
+					if (kind != TF_FAST_GRE4 && kind != TF_FAST_SRV6)
 						tp.hdr_len = 0;	/* not inline */
 				}
 				if (tp.hdr_len != 0 && l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN <= tp.mtu &&
 				    rte_pktmbuf_headroom(m) >= tp.hdr_len - RTE_ETHER_HDR_LEN) {
 					tf_ttl4_dec(ip);
-					tf_gre_encap_fast(&tp, m, l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
+					if (kind == TF_FAST_SRV6)
+						tf_srv6_encap_fast(&tp, m, l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN);
+					else
+						tf_gre_encap_fast(&tp, m, l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
 					tf_run_add(&run, &w->ctr.tun[tp.slot].encap_pkts, l3_len);
 					tf_txc_put(w, &txc, tp.out_port, m);
 					continue;
@@ -729,10 +738,11 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t s;
 	uint16_t i;
 
-	/* the common burst: frames like its first into one tunnel, all taken at once */
+	/* the common burst: frames like its first into one tunnel (or SID), all taken at once */
 	i = (uint16_t)tf_underlay_verdict(w, t, &e4, pkts[0], &ti, &s);
 	if ((i == TF_FV_VXLAN && tf_vxlan_decap_burst(w, t, in, pkts, n, ti)) ||
-	    (i == TF_FV_GRE && tf_gre_decap_burst(w, t, in, pkts, n, ti, s)))
+	    (i == TF_FV_GRE && tf_gre_decap_burst(w, t, in, pkts, n, ti, s)) ||
+	    (i == TF_FV_FULL && t->nb_sids != 0 && tf_srv6_decap_burst(w, t, in, pkts, n)))
 		return;
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
