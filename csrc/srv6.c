@@ -337,6 +337,48 @@ tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_
 
 	memcpy(hdr, tun->hdr, sizeof(hdr));
 	hdr[tp.l4_off] = IPPROTO_IPIP;
+	if (tp.hdr_len <= 128) {
+		/* up to 4 segments (14 + 40 + 8 + 64): the template stays in registers */
+		const __m128i v0 = _mm_load_si128((const __m128i *)hdr);
+		const __m128i v1 = _mm_load_si128((const __m128i *)(hdr + 16));
+		const __m128i v2 = _mm_load_si128((const __m128i *)(hdr + 32));
+		const __m128i v3 = _mm_load_si128((const __m128i *)(hdr + 48));
+		const __m128i v4 = _mm_load_si128((const __m128i *)(hdr + 64));
+		const __m128i v5 = _mm_load_si128((const __m128i *)(hdr + 80));
+		const __m128i v6 = _mm_load_si128((const __m128i *)(hdr + 96));
+		const __m128i vl = _mm_loadu_si128((const __m128i *)(hdr + tp.hdr_len - 16));
+		const uint32_t len = tp.hdr_len;
+
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+			uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
+			uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+			uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
+			uint8_t *h = p - d;
+
+			tf_ttl4_dec(ip);
+			m->data_off -= d;
+			m->data_len += d;
+			m->pkt_len += d;
+			_mm_storeu_si128((__m128i *)h, v0);
+			_mm_storeu_si128((__m128i *)(h + 16), v1);
+			if (len > 48)
+				_mm_storeu_si128((__m128i *)(h + 32), v2);
+			if (len > 64)
+				_mm_storeu_si128((__m128i *)(h + 48), v3);
+			if (len > 80)
+				_mm_storeu_si128((__m128i *)(h + 64), v4);
+			if (len > 96)
+				_mm_storeu_si128((__m128i *)(h + 80), v5);
+			if (len > 112)
+				_mm_storeu_si128((__m128i *)(h + 96), v6);
+			_mm_storeu_si128((__m128i *)(h + len - 16), vl);
+			tf_srv6_patch(h, tos, hash, outer_len);
+		}
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
