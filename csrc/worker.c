@@ -460,14 +460,28 @@ tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
 	       tf_cksum20_ok(ip);
 }
 
+/* tf_any_local4: one of the n destinations (host order) is the gateway's. */
+static int
+tf_any_local4(const struct tf_table *t, const uint32_t *dst, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (tf_is_local4(t, rte_cpu_to_be_32(dst[i])))
+			return 1;
+	return 0;
+}
+
 /*
  * tf_burst_routed: a routed inner port, in stages over the burst.
- *  1. find the plain IPv4 packets to route (tf_plain4, TTL left, not to the
- *     gateway): read-only, every other packet stays as it came;
+ *  1. find the plain IPv4 packets to route (tf_plain4, TTL left):
+ *     read-only, every other packet stays as it came;
  *  2. look their destinations up in one bulk LPM pass;
  *  3. in arrival order: GRE or SRv6 encap inline for a TF_FAST_GRE4 or
- *     TF_FAST_SRV6 tunnel within MTU and headroom, tf_l3_route for any other route, and the full
- *     classifier, untouched, for every other packet.
+ *     TF_FAST_SRV6 tunnel within MTU and headroom, tf_l3_route for any
+ *     other route, and the full classifier, untouched, for every other
+ *     packet and for packets to the gateway (only a TF_RT_F_LOCAL route
+ *     can carry one).
  * The outer IPv4 id, the tunnel counters and the tx cursor stay in
  * registers, handed back to w before every call that may use them.
  */
@@ -499,7 +513,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		maxlen = RTE_MAX(maxlen, len);
 		minroom = RTE_MIN(minroom, (uint32_t)rte_pktmbuf_headroom(m));
 		dst[i] = 0;
-		if (tf_plain4(&e4, m) && ip->time_to_live > 1 && !tf_is_local4(t, ip->dst_addr)) {
+		/* to the gateway or not: seen by the route (TF_RT_F_LOCAL) */
+		if (tf_plain4(&e4, m) && ip->time_to_live > 1) {
 			dst[i] = rte_be_to_cpu_32(ip->dst_addr);
 			fast |= 1ull << i;
 		}
@@ -525,7 +540,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 		if (rt->kind == TF_RT_TUNNEL && (tun->fast == TF_FAST_GRE4 || tun->fast == TF_FAST_SRV6) &&
 		    maxlen + tun->hdr_len - 2 * RTE_ETHER_HDR_LEN <= tun->mtu &&
-		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len) {
+		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len &&
+		    !((rt->flags & TF_RT_F_LOCAL) && tf_any_local4(t, dst, n))) {
 			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
 
 			if (tun->fast == TF_FAST_SRV6) {
@@ -547,7 +563,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 								  RTE_ETHER_HDR_LEN);
 
-		if ((fast >> i & 1) && (hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
+		if ((fast >> i & 1) && (hop[i] & RTE_LPM_LOOKUP_SUCCESS) &&
+		    !((t->routes[hop[i] & 0xffffff].flags & TF_RT_F_LOCAL) && tf_is_local4(t, ip->dst_addr))) {
 			const struct tf_route *rt = &t->routes[hop[i] & 0xffffff];
 
 			if (rt->kind == TF_RT_TUNNEL) {
@@ -776,9 +793,7 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			uint32_t l3_len;
 
 			/* keep 14 bytes in front of the inner packet for its new Ethernet header */
-			m->data_off += strip[i];
-			m->data_len -= strip[i];
-			m->pkt_len -= strip[i];
+			tf_mbuf_strip(m, strip[i]);
 			l3_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 			eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, l3_len);
@@ -802,9 +817,7 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			const uint32_t hlen = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
 					      sizeof(struct rte_udp_hdr) + sizeof(struct tf_vxlan_hdr);
 
-			m->data_off += hlen;
-			m->data_len -= hlen;
-			m->pkt_len -= hlen;
+			tf_mbuf_strip(m, hlen);
 			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, rte_pktmbuf_pkt_len(m));
 			tf_txc_put(w, &txc, tun->l2_port, m);
 		} else if (kind[i] == TF_FV_ESP) {
@@ -833,16 +846,8 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	 struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct tf_port *p = &t->port[in];
-	uint16_t i;
 
 	w->ctr.port[in].rx_pkts += n;
-	/*
-	 * Encap writes the template into the headroom, a cache line nothing has
-	 * touched since the mbuf was last freed: ask for all of them at once.
-	 */
-	if (p->side == TF_SIDE_INNER)
-		for (i = 0; i < n; i++)
-			__builtin_prefetch(rte_pktmbuf_mtod_offset(pkts[i], char *, -RTE_CACHE_LINE_SIZE), 1, 3);
 	if (unlikely(__atomic_load_n(&w->tap.left, __ATOMIC_RELAXED) != 0))
 		tf_burst_each(w, t, in, pkts, n);
 	else if (p->side == TF_SIDE_UNDERLAY)
