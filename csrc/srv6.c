@@ -311,9 +311,7 @@ tf_srv6_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_l
 	uint16_t d = tp->hdr_len - RTE_ETHER_HDR_LEN;
 	uint8_t *h;
 
-	m->data_off -= d;
-	m->data_len += d;
-	m->pkt_len += d;
+	tf_mbuf_prepend(m, d);
 	h = rte_pktmbuf_mtod(m, uint8_t *);
 	tf_srv6_tpl_copy(h, tp->hdr, tp->hdr_len);
 	tf_srv6_patch(h, tp->tos | (tos & tp->tos_mask), hash, outer_len);
@@ -358,12 +356,17 @@ tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_
 			uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
 			uint8_t *h = p - d;
 
+			uint32_t vtc = 6u << 28 | (uint32_t)tos << 20 | (hash & 0xfffff);
+			__m128i a = v0, b = v1;
+
 			tf_ttl4_dec(ip);
-			m->data_off -= d;
-			m->data_len += d;
-			m->pkt_len += d;
-			_mm_storeu_si128((__m128i *)h, v0);
-			_mm_storeu_si128((__m128i *)(h + 16), v1);
+			tf_mbuf_prepend(m, d);
+			/* vtc_flow and payload length (bytes 14..19) patched in registers */
+			a = _mm_insert_epi16(a, rte_cpu_to_be_16((uint16_t)(vtc >> 16)), 7);
+			b = _mm_insert_epi16(b, rte_cpu_to_be_16((uint16_t)vtc), 0);
+			b = _mm_insert_epi16(b, rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(struct rte_ipv6_hdr))), 1);
+			_mm_storeu_si128((__m128i *)h, a);
+			_mm_storeu_si128((__m128i *)(h + 16), b);
 			if (len > 48)
 				_mm_storeu_si128((__m128i *)(h + 32), v2);
 			if (len > 64)
@@ -374,8 +377,7 @@ tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_
 				_mm_storeu_si128((__m128i *)(h + 80), v5);
 			if (len > 112)
 				_mm_storeu_si128((__m128i *)(h + 96), v6);
-			_mm_storeu_si128((__m128i *)(h + len - 16), vl);
-			tf_srv6_patch(h, tos, hash, outer_len);
+			_mm_storeu_si128((__m128i *)(h + len - 16), vl);	/* at 32 or past: not over b */
 		}
 		return;
 	}
@@ -389,9 +391,7 @@ tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_
 		uint8_t *h = p - d;
 
 		tf_ttl4_dec(ip);
-		m->data_off -= d;
-		m->data_len += d;
-		m->pkt_len += d;
+		tf_mbuf_prepend(m, d);
 		tf_srv6_tpl_copy(h, hdr, tp.hdr_len);
 		tf_srv6_patch(h, tos, hash, outer_len);
 	}
@@ -503,9 +503,7 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + strip;
 
-		m->data_off += strip;
-		m->data_len -= strip;
-		m->pkt_len -= strip;
+		tf_mbuf_strip(m, (uint16_t)strip);
 		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
 		memcpy(f, &e0, 8);
 		memcpy(f + 6, &e1, 8);
