@@ -171,6 +171,12 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 		else if (tun->type == TF_TUN_VXLAN && tun->af == 4 &&
 			 tun->hdr_len > 48 && tun->hdr_len <= 64)
 			tun->fast = TF_FAST_VXLAN4;
+		else if (tun->type == TF_TUN_L2TPV2 && tun->af == 4 &&
+			 tun->hdr_len > 48 && tun->hdr_len <= 64)
+			tun->fast = TF_FAST_L2TPV2_4;
+		else if (tun->type == TF_TUN_L2TPV3 && tun->af == 4 && !(tun->flags & TF_TUN_F_SEQ) &&
+			 tun->hdr_len > 32 && tun->hdr_len <= 64)
+			tun->fast = TF_FAST_L2TPV3_4;	/* the sequence number is shared state */
 		if (t->tunnels[i].type == TF_TUN_SRV6)
 			continue;	/* decapsulated by SID, not by key */
 		if (t->tunnels[i].af == 6)
