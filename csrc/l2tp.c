@@ -637,30 +637,31 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);	/* flags and version */
 	memset(mask + sid_off, 0xff, 4 + tun->cookie_len);
 	tf_sig64_make(&sg, rte_pktmbuf_mtod(pkts[0], const uint8_t *), mask);
+	/* stripped as checked, in one pass; undone when a frame fails */
 	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
+		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
 		const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(ip + 1);
 		uint32_t len = rte_pktmbuf_pkt_len(m), tot;
 
-		bytes += len;
-		if (rte_pktmbuf_data_len(m) < minlen || !tf_sig64_match(&sg, f)) {
-			ok = 0;
+		if (rte_pktmbuf_data_len(m) < minlen || !tf_sig64_match(&sg, f))
 			break;
-		}
 		tot = rte_be_to_cpu_16(ip->total_length);
+		bytes += len;
 		ok &= tot == len - RTE_ETHER_HDR_LEN && len <= maxlen && tf_cksum20_ok(ip) &&
 		      (!udp || rte_be_to_cpu_16(uh->dgram_len) == tot - sizeof(*ip));
-	}
-	if (!ok)
-		return 0;
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
 		m->data_off += strip;
 		m->data_len -= strip;
-		m->pkt_len -= strip;
+		m->pkt_len = len - strip;
+	}
+	if (i < n || !ok) {
+		while (i-- > 0) {
+			pkts[i]->data_off -= strip;
+			pkts[i]->data_len += strip;
+			pkts[i]->pkt_len += strip;
+		}
+		return 0;
 	}
 	w->ctr.port[in].rx_bytes += bytes;
 	w->ctr.tun[tun->slot].decap_pkts += n;
