@@ -211,7 +211,7 @@ tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		maxl3 = RTE_MAX(maxl3, tot - strip);
 		dst[i] = rte_be_to_cpu_32(inner->dst_addr);
 	}
-	return tf_decap4_route_burst(w, t, in, pkts, n, t->tunnels[ti].slot, strip, dst, maxl3, bytes);
+	return tf_decap4_route_burst(w, t, in, pkts, n, t->tunnels[ti].slot, strip, dst, maxl3, bytes, 0);
 }
 
 static void

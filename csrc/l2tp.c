@@ -582,8 +582,9 @@ tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	memset(mask + ppp, 0xff, in_off - ppp);
 	mask[in_off] = 0xff;
 	tf_sig64_make(&sg, f0, mask);
+	/* stripped as checked, in one pass; undone when a frame fails */
 	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
+		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
 		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
@@ -592,18 +593,25 @@ tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 
 		if (rte_pktmbuf_data_len(m) < RTE_MAX(64u, in_off + sizeof(*inner)) ||
 		    !tf_sig64_match(&sg, f))
-			return 0;
+			break;
 		tot = rte_be_to_cpu_16(ip->total_length);
 		if (tot != len - RTE_ETHER_HDR_LEN || rte_be_to_cpu_16(udp->dgram_len) != tot - sizeof(*ip) ||
 		    (with_len && ((uint32_t)f[ids - 2] << 8 | f[ids - 1]) != tot - sizeof(*ip) - sizeof(*udp)) ||
 		    rte_be_to_cpu_16(inner->total_length) != tot - strip || inner->time_to_live <= 1 ||
 		    !tf_cksum20_ok(ip) || !tf_cksum20_ok(inner))
-			return 0;
+			break;
 		bytes += len;
 		maxl3 = RTE_MAX(maxl3, tot - strip);
 		dst[i] = rte_be_to_cpu_32(inner->dst_addr);
+		m->data_off += strip;
+		m->data_len -= strip;
+		m->pkt_len = len - strip;
 	}
-	return tf_decap4_route_burst(w, t, in, pkts, n, t->tunnels[ti].slot, strip, dst, maxl3, bytes);
+	if (i < n) {
+		tf_strip_undo(pkts, i, strip);
+		return 0;
+	}
+	return tf_decap4_route_burst(w, t, in, pkts, n, t->tunnels[ti].slot, strip, dst, maxl3, bytes, 1);
 }
 
 /*
@@ -656,11 +664,7 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		m->pkt_len = len - strip;
 	}
 	if (i < n || !ok) {
-		while (i-- > 0) {
-			pkts[i]->data_off -= strip;
-			pkts[i]->data_len += strip;
-			pkts[i]->pkt_len += strip;
-		}
+		tf_strip_undo(pkts, i, strip);
 		return 0;
 	}
 	w->ctr.port[in].rx_bytes += bytes;

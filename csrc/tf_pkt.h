@@ -992,19 +992,34 @@ tf_l2_deliver(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 	tf_l2_out(w, t, in, m, tun->l2_port, tun->l2_vlan);
 }
 
+/* tf_strip_undo gives the first n mbufs of a uniform decap back the strip bytes it took. */
+static __rte_always_inline void
+tf_strip_undo(struct rte_mbuf **pkts, uint16_t n, uint32_t strip)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		pkts[i]->data_off -= strip;
+		pkts[i]->data_len += strip;
+		pkts[i]->pkt_len += strip;
+	}
+}
+
 /*
  * tf_decap4_route_burst ends a uniform L3 decap (GRE, L2TPv2): the n frames
  * passed every check, strip bytes of outer headers each before an inner
  * IPv4 packet with TTL left (the largest maxl3 bytes) to dst[i] (host
- * order); bytes: their frame lengths. When one route sends them all to one
- * next hop within its MTU: stripped, TTL decremented, re-framed, counted
- * (into tunnel counter slot) and queued at once, returns 1; else 0 with
- * nothing touched.
+ * order); bytes: their frame lengths. stripped: the caller has already
+ * taken the strip bytes off the mbufs (in its checking pass: one pass over
+ * them, not two). When one route sends them all to one next hop within its
+ * MTU: stripped, TTL decremented, re-framed, counted (into tunnel counter
+ * slot) and queued at once, returns 1; else 0 with nothing touched (a
+ * strip undone).
  */
 static __rte_always_inline int
 tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		      struct rte_mbuf **pkts, uint16_t n, uint16_t slot, uint32_t strip,
-		      const uint32_t *dst, uint32_t maxl3, uint64_t bytes)
+		      const uint32_t *dst, uint32_t maxl3, uint64_t bytes, const int stripped)
 {
 	uint32_t hop[TF_BURST_MAX], hops = 0;
 	const struct tf_nexthop *nh;
@@ -1018,13 +1033,13 @@ tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	for (i = 0; i < n; i++)
 		hops |= hop[i] ^ hop[0];
 	if (hops != 0 || !(hop[0] & RTE_LPM_LOOKUP_SUCCESS))
-		return 0;
+		goto refuse;
 	rt = &t->routes[hop[0] & 0xffffff];
 	if (rt->kind != TF_RT_NEXTHOP)
-		return 0;
+		goto refuse;
 	nh = &t->nexthops[rt->idx];
 	if (maxl3 > t->port[nh->port].mtu)
-		return 0;
+		goto refuse;
 	/* the new Ethernet header as two overlapping 8-byte stores */
 	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
 	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
@@ -1034,11 +1049,13 @@ tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	memcpy(&e1, e + 6, 8);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + strip;
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + (stripped ? 0 : strip);
 
-		m->data_off += strip;
-		m->data_len -= strip;
-		m->pkt_len -= strip;
+		if (!stripped) {
+			m->data_off += strip;
+			m->data_len -= strip;
+			m->pkt_len -= strip;
+		}
 		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
 		memcpy(f, &e0, 8);
 		memcpy(f + 6, &e1, 8);
@@ -1049,6 +1066,10 @@ tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	w->ctr.routed += n;
 	tf_tx_bulk(w, nh->port, pkts, n);
 	return 1;
+refuse:
+	if (stripped)
+		tf_strip_undo(pkts, n, strip);
+	return 0;
 }
 
 /* Entry points of the protocol files, called by the classifier in worker.c. */
