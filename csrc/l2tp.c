@@ -357,18 +357,25 @@ tf_l2tpv3_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer
 }
 
 /*
- * tf_l2tpv3_encap_burst is tf_l2tpv3_encap_fast over a whole burst that the
- * bridged loop found uniform: untagged frames into tun (TF_FAST_L2TPV3_4),
- * all within its MTU and with headroom for its template, outer ids from id
- * on. The template stays in registers (not inlined: the loop around it
- * would spill them). The caller counts and sends.
+ * tf_l2tpv3_encap_burst is tf_l2tpv3_encap_fast over a whole burst into
+ * tun (TF_FAST_L2TPV3_4, bound untagged to port in) when the burst is
+ * uniform: every frame untagged, within the MTU and with headroom for the
+ * template. Each frame is checked and encapsulated in one pass (a pass over
+ * the mbufs costs more than the work in it), outer ids from w's on; the
+ * template stays in registers (not inlined: the loop around it would spill
+ * them). Counts and queues the burst and returns 1, or returns 0 with every
+ * frame as it came (only headroom bytes written).
  */
-static __rte_noinline void
-tf_l2tpv3_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t n, uint16_t id)
+static __rte_noinline int
+tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun,
+		      struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct tf_tpl tp = tf_tpl_of(tun);
-	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off;
+	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off, id = w->ip_id;
+	const uint32_t maxlen = tp.mtu + RTE_ETHER_HDR_LEN - tp.hdr_len;
 	const int udp = tp.flags & TF_TUN_F_L2TP_UDP, big = tp.hdr_len > 48;
+	struct tf_tun_ctr *c = &w->ctr.tun[tp.slot];
+	uint64_t bytes = 0;
 	struct tf_tplv v;
 	uint16_t i;
 
@@ -377,9 +384,14 @@ tf_l2tpv3_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint1
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = rte_pktmbuf_pkt_len(m), outer_len = len + tp.hdr_len - RTE_ETHER_HDR_LEN;
-		uint8_t tos = tp.tos | (tf_frame_tos(m) & tp.tos_mask);
-		uint8_t *h = p - tp.hdr_len;
+		uint8_t tos, *h = p - tp.hdr_len;
 
+		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN ||
+		    ((const struct rte_ether_hdr *)p)->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+		    len > maxlen || rte_pktmbuf_headroom(m) < tp.hdr_len)
+			break;
+		bytes += len;
+		tos = tp.tos | (tf_frame_tos(m) & tp.tos_mask);
 		m->data_off -= tp.hdr_len;
 		m->data_len += tp.hdr_len;
 		m->pkt_len = len + tp.hdr_len;
@@ -388,12 +400,25 @@ tf_l2tpv3_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint1
 		if (big)
 			_mm_storeu_si128((__m128i *)(h + 32), v.c);
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
-		tf_outer4_patch(h, tp.csum_base, tos, outer_len, id);
+		tf_outer4_patch(h, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
 		if (udp)
 			((struct rte_udp_hdr *)(h + udp_off))->dgram_len =
 				rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN)));
-		id++;
 	}
+	if (i < n) {
+		while (i-- > 0) {
+			pkts[i]->data_off += tp.hdr_len;
+			pkts[i]->data_len -= tp.hdr_len;
+			pkts[i]->pkt_len -= tp.hdr_len;
+		}
+		return 0;
+	}
+	w->ip_id += n;
+	w->ctr.port[in].rx_bytes += bytes;
+	c->encap_pkts += n;
+	c->encap_bytes += bytes;
+	tf_tx_bulk(w, tp.out_port, pkts, n);
+	return 1;
 }
 
 /* Offsets in a frame over plain IPv4 (tf_plain4: no options). */

@@ -600,8 +600,12 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint64_t bytes = 0, enc = 0, enc_bytes = 0;
 	uint16_t i, id = w->ip_id;
 
-	if (p->l2_untagged != TF_NO_TUNNEL && (t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4 ||
-					      t->tunnels[p->l2_untagged].fast == TF_FAST_L2TPV3_4)) {
+	if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_L2TPV3_4) {
+		/* the common burst, checked as it is encapsulated */
+		if (tf_l2tpv3_encap_burst(w, in, &t->tunnels[p->l2_untagged], pkts, n))
+			return;
+		tp = tf_tpl_of(&t->tunnels[p->l2_untagged]);
+	} else if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4) {
 		const struct tf_tunnel *tun = &t->tunnels[p->l2_untagged];
 		/* the common burst: every frame untagged, within MTU and headroom */
 		uint32_t maxlen = 0, minroom = UINT16_MAX, ok = 1;
@@ -620,10 +624,7 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (ok && maxlen + tun->hdr_len - RTE_ETHER_HDR_LEN <= tun->mtu && minroom >= tun->hdr_len) {
 			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
 
-			if (tun->fast == TF_FAST_VXLAN4)
-				tf_vxlan_encap_burst(tun, pkts, n, w->ip_id);
-			else
-				tf_l2tpv3_encap_burst(tun, pkts, n, w->ip_id);
+			tf_vxlan_encap_burst(tun, pkts, n, w->ip_id);
 			w->ip_id += n;
 			w->ctr.port[in].rx_bytes += bytes;
 			c->encap_pkts += n;

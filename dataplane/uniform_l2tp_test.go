@@ -162,6 +162,8 @@ func TestUniformL2TPAsPerPacket(t *testing.T) {
 	v2bFlow.Dst, v2bFlow.TOS = netip.MustParseAddr("10.8.0.9"), 0x0a<<2|2
 	ret := returnFlow()
 	ret.Dst = netip.MustParseAddr("10.1.9.5")
+	noRoute := ret
+	noRoute.Dst = netip.MustParseAddr("10.99.0.1")
 	peer := l2tpPeer{zeroCsum: true}
 	v2a := v2msg{tid: 100, sid: 200}
 	v2b := v2msg{tid: 100, sid: 201, l: true}
@@ -217,6 +219,7 @@ func TestUniformL2TPAsPerPacket(t *testing.T) {
 			{"inner-bad-checksum", wrap(edit(ip, func(b []byte) { b[10] ^= 0x5a }))},
 			{"too-big", wrap(ipPacket(big(ret)))},
 			{"outer-ce", l2tpPeer{zeroCsum: true, tos: 3}.udp(msg.bytes(append(pppFor(ip), ip...)))},
+			{"no-route", wrap(ipPacket(one(noRoute)))},
 			{"ipv6-inner", wrap(ipPacket(one(pktgen.Flow{Src: netip.MustParseAddr("2001:db8:7::1"),
 				Dst: netip.MustParseAddr("2001:db8:1::2"), Proto: pktgen.ProtoUDP, SrcPort: 1, DstPort: 2,
 				TTL: 9})))},
