@@ -100,14 +100,15 @@ tf_gre_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t
 		uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
 		uint8_t *h = p - d;
 
+		__m128i a = v.a, b = v.b;
+
 		tf_ttl4_dec(ip);
-		m->data_off -= d;
-		m->data_len += d;
-		m->pkt_len += d;
-		_mm_storeu_si128((__m128i *)h, v.a);
-		_mm_storeu_si128((__m128i *)(h + 16), v.b);
+		tf_mbuf_prepend(m, d);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, id);
+		/* last first: without a key it overlaps b, whose patched words must win */
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
-		tf_outer4_patch(h, tp.csum_base, tos, outer_len, id);
+		_mm_storeu_si128((__m128i *)h, a);
+		_mm_storeu_si128((__m128i *)(h + 16), b);
 		id++;
 	}
 }

@@ -326,15 +326,15 @@ tf_l2tpv2_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint1
 		uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
 		uint8_t *h = p - d;
 
+		__m128i a = v.a, b = v.b;
+
 		tf_ttl4_dec(ip);
-		m->data_off -= d;
-		m->data_len += d;
-		m->pkt_len += d;
-		_mm_storeu_si128((__m128i *)h, v.a);
-		_mm_storeu_si128((__m128i *)(h + 16), v.b);
+		tf_mbuf_prepend(m, d);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, id);
 		_mm_storeu_si128((__m128i *)(h + 32), v.c);
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
-		tf_outer4_patch(h, tp.csum_base, tos, outer_len, id);
+		_mm_storeu_si128((__m128i *)h, a);
+		_mm_storeu_si128((__m128i *)(h + 16), b);
 		tf_l2tpv2_lens(h + udp_off, outer_len - (udp_off - RTE_ETHER_HDR_LEN), with_len);
 		id++;
 	}
@@ -385,6 +385,7 @@ tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = rte_pktmbuf_pkt_len(m), outer_len = len + tp.hdr_len - RTE_ETHER_HDR_LEN;
 		uint8_t tos, *h = p - tp.hdr_len;
+		__m128i a = v.a, b = v.b;
 
 		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN ||
 		    ((const struct rte_ether_hdr *)p)->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
@@ -392,25 +393,21 @@ tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *
 			break;
 		bytes += len;
 		tos = tp.tos | (tf_frame_tos(m) & tp.tos_mask);
-		m->data_off -= tp.hdr_len;
-		m->data_len += tp.hdr_len;
-		m->pkt_len = len + tp.hdr_len;
-		_mm_storeu_si128((__m128i *)h, v.a);
-		_mm_storeu_si128((__m128i *)(h + 16), v.b);
+		tf_mbuf_prepend(m, tp.hdr_len);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
+		/* last first: a template of 48 bytes or less overlaps b, whose patched words must win */
+		_mm_storeu_si128((__m128i *)(h + last), v.last);
 		if (big)
 			_mm_storeu_si128((__m128i *)(h + 32), v.c);
-		_mm_storeu_si128((__m128i *)(h + last), v.last);
-		tf_outer4_patch(h, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
+		_mm_storeu_si128((__m128i *)h, a);
+		_mm_storeu_si128((__m128i *)(h + 16), b);
 		if (udp)
 			((struct rte_udp_hdr *)(h + udp_off))->dgram_len =
 				rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN)));
 	}
 	if (i < n) {
-		while (i-- > 0) {
-			pkts[i]->data_off += tp.hdr_len;
-			pkts[i]->data_len -= tp.hdr_len;
-			pkts[i]->pkt_len -= tp.hdr_len;
-		}
+		while (i-- > 0)
+			tf_mbuf_strip(pkts[i], tp.hdr_len);
 		return 0;
 	}
 	w->ip_id += n;
@@ -628,9 +625,7 @@ tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		bytes += len;
 		maxl3 = RTE_MAX(maxl3, tot - strip);
 		dst[i] = rte_be_to_cpu_32(inner->dst_addr);
-		m->data_off += strip;
-		m->data_len -= strip;
-		m->pkt_len = len - strip;
+		tf_mbuf_strip(m, (uint16_t)strip);
 	}
 	if (i < n) {
 		tf_strip_undo(pkts, i, strip);
@@ -684,9 +679,7 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		bytes += len;
 		ok &= tot == len - RTE_ETHER_HDR_LEN && len <= maxlen && tf_cksum20_ok(ip) &&
 		      (!udp || rte_be_to_cpu_16(uh->dgram_len) == tot - sizeof(*ip));
-		m->data_off += strip;
-		m->data_len -= strip;
-		m->pkt_len = len - strip;
+		tf_mbuf_strip(m, (uint16_t)strip);
 	}
 	if (i < n || !ok) {
 		tf_strip_undo(pkts, i, strip);

@@ -169,7 +169,8 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 		    tun->hdr_len > 32 && tun->hdr_len <= 48)
 			tun->fast = TF_FAST_GRE4;
 		else if (tun->type == TF_TUN_VXLAN && tun->af == 4 &&
-			 tun->hdr_len > 48 && tun->hdr_len <= 64)
+			 tun->hdr_len > 48 && tun->hdr_len <= 64 &&
+			 tun->l4_off == tun->hdr_len - 16)	/* UDP in the last 16 bytes */
 			tun->fast = TF_FAST_VXLAN4;
 		else if (tun->type == TF_TUN_L2TPV2 && tun->af == 4 &&
 			 tun->hdr_len > 48 && tun->hdr_len <= 64)

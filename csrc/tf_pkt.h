@@ -350,15 +350,14 @@ tf_cksum20_ok(const void *p)
 static inline void
 tf_ttl4_dec(struct rte_ipv4_hdr *ip)
 {
-	uint16_t c;
-	uint32_t s;
+	uint32_t w, s;
 
-	memcpy(&c, &ip->hdr_checksum, 2);
-	s = (uint32_t)c + 1;
+	/* TTL, protocol and checksum are one 32-bit word: one load, one store */
+	memcpy(&w, &ip->time_to_live, 4);
+	s = (w >> 16) + 1;
 	s -= s >= 0xffff ? 0xffff : 0;
-	c = (uint16_t)s;
-	ip->time_to_live--;
-	memcpy(&ip->hdr_checksum, &c, 2);
+	w = ((w - 1) & 0xffff) | (s << 16);	/* TTL >= 1: no borrow into the protocol */
+	memcpy(&ip->time_to_live, &w, 4);
 }
 
 /*
@@ -653,6 +652,55 @@ tf_outer4_patch(uint8_t *h, uint32_t csum_base, uint8_t tos, uint32_t outer_len,
 }
 
 /*
+ * tf_outer4_vec is tf_outer4_patch in registers, for the uniform encap
+ * loops: a and b, the template's first 32 bytes, come back with TOS (byte
+ * 15), total length, id and checksum (bytes 16, 18 and 24) patched in, so
+ * the header is written by whole vector stores and no narrow store follows.
+ */
+static __rte_always_inline void
+tf_outer4_vec(__m128i *a, __m128i *b, uint32_t csum_base, uint8_t tos, uint32_t outer_len,
+	      uint16_t id)
+{
+	uint32_t s = csum_base + tos + (uint16_t)outer_len + id;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	*a = _mm_insert_epi8(*a, tos, 15);
+	*b = _mm_insert_epi16(*b, rte_cpu_to_be_16((uint16_t)outer_len), 0);
+	*b = _mm_insert_epi16(*b, rte_cpu_to_be_16(id), 1);
+	*b = _mm_insert_epi16(*b, rte_cpu_to_be_16((uint16_t)~s), 4);
+}
+
+/*
+ * tf_mbuf_prepend moves m's data start d bytes back (the caller checked the
+ * headroom): pkt_len and data_len lie side by side, one 64-bit add grows
+ * both (neither can carry out: data_len + d stays far below 2^16).
+ */
+static __rte_always_inline void
+tf_mbuf_prepend(struct rte_mbuf *m, uint16_t d)
+{
+	uint64_t x;
+
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, data_len) != offsetof(struct rte_mbuf, pkt_len) + 4);
+	m->data_off -= d;
+	memcpy(&x, &m->pkt_len, 8);
+	x += d | (uint64_t)d << 32;
+	memcpy(&m->pkt_len, &x, 8);
+}
+
+/* tf_mbuf_strip moves m's data start d bytes on (d <= data_len), as tf_mbuf_prepend. */
+static __rte_always_inline void
+tf_mbuf_strip(struct rte_mbuf *m, uint16_t d)
+{
+	uint64_t x;
+
+	m->data_off += d;
+	memcpy(&x, &m->pkt_len, 8);
+	x -= d | (uint64_t)d << 32;
+	memcpy(&m->pkt_len, &x, 8);
+}
+
+/*
  * tf_push_outer4_fast is tf_push_outer4 for a frame the caller has checked
  * (outer_len within the MTU, headroom for the template) with the outer IPv4
  * id given: prepend the template (33..64 bytes) over the first strip bytes
@@ -665,9 +713,7 @@ tf_push_outer4_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint16_t strip,
 	uint16_t d = tp->hdr_len - strip;
 	uint8_t *h;
 
-	m->data_off -= d;
-	m->data_len += d;
-	m->pkt_len += d;
+	tf_mbuf_prepend(m, d);
 	h = rte_pktmbuf_mtod(m, uint8_t *);
 	tf_copy_hdr(h, tp->hdr, tp->hdr_len);
 	tf_outer4_patch(h, tp->csum_base, tp->tos | (inner_tos & tp->tos_mask), outer_len, id);
@@ -998,11 +1044,8 @@ tf_strip_undo(struct rte_mbuf **pkts, uint16_t n, uint32_t strip)
 {
 	uint16_t i;
 
-	for (i = 0; i < n; i++) {
-		pkts[i]->data_off -= strip;
-		pkts[i]->data_len += strip;
-		pkts[i]->pkt_len += strip;
-	}
+	for (i = 0; i < n; i++)
+		tf_mbuf_prepend(pkts[i], (uint16_t)strip);
 }
 
 /*
@@ -1051,11 +1094,8 @@ tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + (stripped ? 0 : strip);
 
-		if (!stripped) {
-			m->data_off += strip;
-			m->data_len -= strip;
-			m->pkt_len -= strip;
-		}
+		if (!stripped)
+			tf_mbuf_strip(m, (uint16_t)strip);
 		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
 		memcpy(f, &e0, 8);
 		memcpy(f + 6, &e1, 8);

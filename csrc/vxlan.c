@@ -91,26 +91,21 @@ tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		uint32_t len = rte_pktmbuf_pkt_len(m), outer_len = len + tp.hdr_len - RTE_ETHER_HDR_LEN;
-		uint8_t tos = 0, *h;
-		struct rte_udp_hdr *udp;
-		uint32_t hash;
+		uint8_t tos = tp.tos | (tf_frame_tos(m) & tp.tos_mask);
+		uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
+		uint8_t *h = (uint8_t *)ieth - tp.hdr_len;
+		__m128i a = v.a, b = v.b, l = v.last;
 
-		tos = tf_frame_tos(m);
-		hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
-		tos = tp.tos | (tos & tp.tos_mask);
-		m->data_off -= tp.hdr_len;
-		m->data_len += tp.hdr_len;
-		m->pkt_len = len + tp.hdr_len;
-		h = (uint8_t *)ieth - tp.hdr_len;
-		_mm_storeu_si128((__m128i *)h, v.a);
-		_mm_storeu_si128((__m128i *)(h + 16), v.b);
+		tf_mbuf_prepend(m, tp.hdr_len);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, id);
+		/* the UDP source port and length: the last 16 bytes start with UDP (table.c) */
+		l = _mm_insert_epi16(l, rte_cpu_to_be_16(tp.sport_min +
+			(uint16_t)(((uint64_t)hash * tp.sport_span) >> 32)), 0);
+		l = _mm_insert_epi16(l, rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN))), 2);
+		_mm_storeu_si128((__m128i *)h, a);
+		_mm_storeu_si128((__m128i *)(h + 16), b);
 		_mm_storeu_si128((__m128i *)(h + 32), v.c);
-		_mm_storeu_si128((__m128i *)(h + last), v.last);
-		tf_outer4_patch(h, tp.csum_base, tos, outer_len, id);
-		udp = (struct rte_udp_hdr *)(h + udp_off);
-		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN)));
-		udp->src_port = rte_cpu_to_be_16(tp.sport_min +
-			(uint16_t)(((uint64_t)hash * tp.sport_span) >> 32));
+		_mm_storeu_si128((__m128i *)(h + last), l);
 		id++;
 	}
 }
@@ -201,9 +196,7 @@ tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		m->data_off += hlen;
-		m->data_len -= hlen;
-		m->pkt_len -= hlen;
+		tf_mbuf_strip(m, hlen);
 	}
 	w->ctr.port[in].rx_bytes += bytes;
 	w->ctr.tun[tun->slot].decap_pkts += n;

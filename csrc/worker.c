@@ -797,9 +797,7 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			uint32_t l3_len;
 
 			/* keep 14 bytes in front of the inner packet for its new Ethernet header */
-			m->data_off += strip[i];
-			m->data_len -= strip[i];
-			m->pkt_len -= strip[i];
+			tf_mbuf_strip(m, strip[i]);
 			l3_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 			eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, l3_len);
@@ -824,9 +822,7 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 					      RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
 					      sizeof(struct rte_udp_hdr) + sizeof(struct tf_vxlan_hdr);
 
-			m->data_off += hlen;
-			m->data_len -= hlen;
-			m->pkt_len -= hlen;
+			tf_mbuf_strip(m, hlen);
 			tf_run_add(&run, &w->ctr.tun[tun->slot].decap_pkts, rte_pktmbuf_pkt_len(m));
 			tf_txc_put(w, &txc, tun->l2_port, m);
 		} else if (kind[i] == TF_FV_ESP) {
@@ -855,16 +851,8 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	 struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct tf_port *p = &t->port[in];
-	uint16_t i;
 
 	w->ctr.port[in].rx_pkts += n;
-	/*
-	 * Encap writes the template into the headroom, a cache line nothing has
-	 * touched since the mbuf was last freed: ask for all of them at once.
-	 */
-	if (p->side == TF_SIDE_INNER)
-		for (i = 0; i < n; i++)
-			__builtin_prefetch(rte_pktmbuf_mtod_offset(pkts[i], char *, -RTE_CACHE_LINE_SIZE), 1, 3);
 	if (unlikely(__atomic_load_n(&w->tap.left, __ATOMIC_RELAXED) != 0))
 		tf_burst_each(w, t, in, pkts, n);
 	else if (p->side == TF_SIDE_UNDERLAY)
