@@ -466,8 +466,8 @@ tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
  *     gateway): read-only, every other packet stays as it came;
  *  2. look their destinations up in one bulk LPM pass;
  *  3. in arrival order: GRE or L2TPv2 encap inline for a TF_FAST_GRE4 or
- *     TF_FAST_L2TPV2_4 tunnel within MTU and headroom, tf_l3_route for any other route, and the full
- *     classifier, untouched, for every other packet.
+ *     TF_FAST_L2TPV2_4 tunnel within MTU and headroom, tf_l3_route for any
+ *     other route, and the full classifier, untouched, for every other packet.
  * The outer IPv4 id, the tunnel counters and the tx cursor stay in
  * registers, handed back to w before every call that may use them.
  */
@@ -587,8 +587,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 /*
  * tf_burst_l2: a bridged inner port. Untagged frames into a TF_FAST_VXLAN4
- * or TF_FAST_L2TPV3_4 tunnel within MTU and headroom are encapsulated inline; every other frame
- * takes the full classifier, untouched.
+ * or TF_FAST_L2TPV3_4 tunnel within MTU and headroom are encapsulated
+ * inline; every other frame takes the full classifier, untouched.
  */
 static void
 tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
