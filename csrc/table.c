@@ -86,6 +86,27 @@ tf_sids_build(struct tf_table *t, uint32_t gen)
 	return 0;
 }
 
+/*
+ * tf_route_has_local: one of the gateway's IPv4 addresses lies in IPv4 route
+ * r, so the routed loop must look for packets to the gateway among those r
+ * routes; no other route can carry one (IPv6 routes: always, they are not
+ * on that loop).
+ */
+static int
+tf_route_has_local(const struct tf_table *t, const struct tf_route *r)
+{
+	uint32_t a4, mask = r->depth == 0 ? 0 : ~0u << (32 - r->depth);
+	uint16_t i;
+
+	if (r->af != 4)
+		return 1;
+	memcpy(&a4, r->addr, sizeof(a4));
+	for (i = 0; i < t->nb_local4; i++)
+		if (((rte_be_to_cpu_32(t->local4[i]) ^ rte_be_to_cpu_32(a4)) & mask) == 0)
+			return 1;
+	return 0;
+}
+
 /* tf_route_add adds route i to its LPM; 0 or -errno. */
 static int
 tf_route_add(struct tf_table *t, const struct tf_route *r, uint32_t i)
@@ -140,6 +161,7 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 	for (i = 0; i < t->nb_routes; i++) {
 		uint8_t d = t->routes[i].depth;
 
+		t->routes[i].flags = tf_route_has_local(t, &t->routes[i]) ? TF_RT_F_LOCAL : 0;
 		if (t->routes[i].af == 4)
 			n8 += d > 24;
 		else if (d > 24)

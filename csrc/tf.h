@@ -188,12 +188,14 @@ struct tf_decap_key6 {
 };
 
 enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2, TF_RT_ESP = 3 };
+/* a local address lies in the prefix: a packet routed by it may be for the gateway */
+#define TF_RT_F_LOCAL	0x01
 
 struct tf_route {
 	uint8_t kind;		/* enum tf_route_kind */
 	uint8_t af;		/* 4 or 6 */
 	uint8_t depth;		/* prefix length */
-	uint8_t pad;
+	uint8_t flags;		/* TF_RT_F_*, set by tf_table_build */
 	uint16_t idx;		/* tunnel or next hop index */
 	uint8_t addr[16];	/* prefix, network order (IPv4 in the first 4) */
 };

@@ -460,14 +460,28 @@ tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
 	       tf_cksum20_ok(ip);
 }
 
+/* tf_any_local4: one of the n destinations (host order) is the gateway's. */
+static int
+tf_any_local4(const struct tf_table *t, const uint32_t *dst, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (tf_is_local4(t, rte_cpu_to_be_32(dst[i])))
+			return 1;
+	return 0;
+}
+
 /*
  * tf_burst_routed: a routed inner port, in stages over the burst.
- *  1. find the plain IPv4 packets to route (tf_plain4, TTL left, not to the
- *     gateway): read-only, every other packet stays as it came;
+ *  1. find the plain IPv4 packets to route (tf_plain4, TTL left):
+ *     read-only, every other packet stays as it came;
  *  2. look their destinations up in one bulk LPM pass;
  *  3. in arrival order: GRE or L2TPv2 encap inline for a TF_FAST_GRE4 or
  *     TF_FAST_L2TPV2_4 tunnel within MTU and headroom, tf_l3_route for any
- *     other route, and the full classifier, untouched, for every other packet.
+ *     other route, and the full classifier, untouched, for every other
+ *     packet and for packets to the gateway (only a TF_RT_F_LOCAL route can
+ *     carry one).
  * The outer IPv4 id, the tunnel counters and the tx cursor stay in
  * registers, handed back to w before every call that may use them.
  */
@@ -498,7 +512,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		maxlen = RTE_MAX(maxlen, len);
 		minroom = RTE_MIN(minroom, (uint32_t)rte_pktmbuf_headroom(m));
 		dst[i] = 0;
-		if (tf_plain4(&e4, m) && ip->time_to_live > 1 && !tf_is_local4(t, ip->dst_addr)) {
+		/* to the gateway or not: seen by the route (TF_RT_F_LOCAL) */
+		if (tf_plain4(&e4, m) && ip->time_to_live > 1) {
 			dst[i] = rte_be_to_cpu_32(ip->dst_addr);
 			fast |= 1ull << i;
 		}
@@ -524,7 +539,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 		if (rt->kind == TF_RT_TUNNEL && (tun->fast == TF_FAST_GRE4 || tun->fast == TF_FAST_L2TPV2_4) &&
 		    maxlen + tun->hdr_len - 2 * RTE_ETHER_HDR_LEN <= tun->mtu &&
-		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len) {
+		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len &&
+		    !((rt->flags & TF_RT_F_LOCAL) && tf_any_local4(t, dst, n))) {
 			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
 
 			if (tun->fast == TF_FAST_GRE4)
@@ -545,7 +561,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 								  RTE_ETHER_HDR_LEN);
 
-		if ((fast >> i & 1) && (hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
+		if ((fast >> i & 1) && (hop[i] & RTE_LPM_LOOKUP_SUCCESS) &&
+		    !((t->routes[hop[i] & 0xffffff].flags & TF_RT_F_LOCAL) && tf_is_local4(t, ip->dst_addr))) {
 			const struct tf_route *rt = &t->routes[hop[i] & 0xffffff];
 
 			if (rt->kind == TF_RT_TUNNEL) {

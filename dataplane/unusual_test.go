@@ -250,8 +250,31 @@ func TestARP(t *testing.T) {
 }
 
 // TestEcho: echo requests to the gateway's addresses are answered from the
-// port they came in on (RFC 792), padding trimmed, checksums good.
+// port they came in on (RFC 792), padding trimmed, checksums good; also when
+// a default route into a tunnel covers those addresses (the routed loop must
+// still see them as the gateway's), alone and among packets for the tunnel.
 func TestEcho(t *testing.T) {
+	// gre9 (no sequence numbers) is one the routed loop encapsulates inline
+	const dflt = `
+[[tunnel]]
+name = "gre9"
+type = "gre"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+key = 90
+
+[[route]]
+prefix = "0.0.0.0/0"
+tunnel = "gre9"
+`
+	t.Run("no-covering-route", func(t *testing.T) { testEcho(t, "", 0) })
+	t.Run("default-route-into-tunnel", func(t *testing.T) { testEcho(t, dflt, 0) })
+	t.Run("default-route-among-tunnel-packets", func(t *testing.T) { testEcho(t, dflt, 40) })
+}
+
+// testEcho sends the echo requests, on the inner port amid tunnelled
+// packets to 10.9.0.9 (routed by extra's default route into gre9).
+func testEcho(t *testing.T, extra string, tunnelled int) {
 	echo := func(srcMAC, dstMAC, src, dst string, id uint16, payload int) []byte {
 		return pktgen.Frame(pktgen.Flow{SrcMAC: mac(srcMAC), DstMAC: mac(dstMAC),
 			Src: netip.MustParseAddr(src), Dst: netip.MustParseAddr(dst), Proto: pktgen.ProtoICMP, SrcPort: id, TTL: 9}, payload, 5)
@@ -264,9 +287,30 @@ func TestEcho(t *testing.T) {
 		echo(innerPeer, innerMAC, "10.1.0.2", "10.1.0.1", 0x201, 1000),
 		echo(innerPeer, innerMAC, "10.1.0.2", "192.0.2.1", 0x202, 3),
 	}
-	res := newRig(t).run(map[string][][]byte{"uplink": up, "inner": in})
+	var tun [][]byte
+	for i := 0; i < tunnelled; i++ {
+		f := innerFlow()
+		f.Dst = netip.MustParseAddr("10.9.0.9")
+		tun = append(tun, pktgen.Frame(pktgen.FlowN(f, i), 40, i))
+	}
+	r := newRig(t)
+	r.extra = extra
+	innerIn := append(append(append([][]byte(nil), tun[:tunnelled/2]...), in...), tun[tunnelled/2:]...)
+	res := r.run(map[string][][]byte{"uplink": up, "inner": innerIn})
 	require.Empty(t, nonZero(res.ctr.Drops))
 	require.EqualValues(t, 4, res.ctr.EchoReplies)
+	require.EqualValues(t, tunnelled, res.tunnel("gre9").EncapPkts)
+	require.Len(t, res.out["uplink"], len(up)+tunnelled)
+	var replies [][]byte
+	for _, f := range res.out["uplink"] {
+		p := gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default)
+		if g, ok := p.Layer(layers.LayerTypeGRE).(*layers.GRE); ok {
+			require.EqualValues(t, 90, g.Key)
+			continue
+		}
+		replies = append(replies, f)
+	}
+	res.out["uplink"] = replies
 	for port, reqs := range map[string][][]byte{"uplink": up, "inner": in} {
 		out := res.out[port]
 		require.Len(t, out, len(reqs))
@@ -287,6 +331,15 @@ func TestEcho(t *testing.T) {
 			require.Equal(t, qc.Payload, pc.Payload)
 		}
 		rows := tshark(t, res.pcap[port], "icmp.type", "icmp.code", "ip.checksum.status", "icmp.checksum.status")
+		if port == "uplink" {
+			all := rows
+			rows = nil
+			for _, row := range all {
+				if row[0] != "" { // not a GRE packet (its inner packet is UDP)
+					rows = append(rows, row)
+				}
+			}
+		}
 		require.Len(t, rows, len(reqs))
 		for _, row := range rows {
 			require.Equal(t, []string{"0", "0", "1", "1"}, row)
