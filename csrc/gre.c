@@ -182,11 +182,9 @@ tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		0xff, 0xff, 0xff, 0xff,							/* GRE */
 	};
 	const uint32_t glen = strip - sizeof(struct rte_ipv4_hdr), in_off = RTE_ETHER_HDR_LEN + strip;
-	uint32_t dst[TF_BURST_MAX], hop[TF_BURST_MAX], hops = 0, maxl3 = 0;
-	const struct tf_nexthop *nh;
-	const struct tf_route *rt;
-	uint8_t mask[64], e[16];
-	uint64_t bytes = 0, e0, e1;
+	uint32_t dst[TF_BURST_MAX], maxl3 = 0;
+	uint8_t mask[64];
+	uint64_t bytes = 0;
 	struct tf_sig64 sg;
 	uint16_t i;
 
@@ -214,40 +212,7 @@ tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		maxl3 = RTE_MAX(maxl3, tot - strip);
 		dst[i] = rte_be_to_cpu_32(inner->dst_addr);
 	}
-	hop[0] = 0;	/* n >= 1: for the compiler */
-	rte_lpm_lookup_bulk(t->lpm4, dst, hop, n);
-	for (i = 0; i < n; i++)
-		hops |= hop[i] ^ hop[0];
-	if (hops != 0 || !(hop[0] & RTE_LPM_LOOKUP_SUCCESS))
-		return 0;
-	rt = &t->routes[hop[0] & 0xffffff];
-	if (rt->kind != TF_RT_NEXTHOP)
-		return 0;
-	nh = &t->nexthops[rt->idx];
-	if (maxl3 > t->port[nh->port].mtu)
-		return 0;
-	/* the new Ethernet header as two overlapping 8-byte stores */
-	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
-	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
-	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
-	e[13] = 0x00;
-	memcpy(&e0, e, 8);
-	memcpy(&e1, e + 6, 8);
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + strip;
-
-		tf_mbuf_strip(m, (uint16_t)strip);
-		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
-		memcpy(f, &e0, 8);
-		memcpy(f + 6, &e1, 8);
-	}
-	w->ctr.port[in].rx_bytes += bytes;
-	w->ctr.tun[t->tunnels[ti].slot].decap_pkts += n;
-	w->ctr.tun[t->tunnels[ti].slot].decap_bytes += bytes - (uint64_t)n * in_off;
-	w->ctr.routed += n;
-	tf_tx_bulk(w, nh->port, pkts, n);
-	return 1;
+	return tf_decap4_route_burst(w, t, in, pkts, n, t->tunnels[ti].slot, strip, dst, maxl3, bytes, 0);
 }
 
 static void

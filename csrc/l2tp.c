@@ -262,3 +262,432 @@ tf_l2tp_udp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		return tf_drop(w, in, m, TF_DROP_TRUNCATED);
 	tf_l2tpv3_decap(w, t, in, m, o, off + 4, len - 4, rte_be_to_cpu_16(udp->dst_port), zero6);
 }
+
+/* tf_l2tpv2_lens patches the UDP length and, with the L bit, the L2TPv2 Length (the UDP payload). */
+static __rte_always_inline void
+tf_l2tpv2_lens(uint8_t *udp, uint32_t udp_len, int with_len)
+{
+	((struct rte_udp_hdr *)udp)->dgram_len = rte_cpu_to_be_16((uint16_t)udp_len);
+	if (with_len) {
+		rte_be16_t l = rte_cpu_to_be_16((uint16_t)(udp_len - sizeof(struct rte_udp_hdr)));
+
+		memcpy(udp + sizeof(struct rte_udp_hdr) + 2, &l, 2);
+	}
+}
+
+/*
+ * tf_l2tpv2_encap_fast is tf_l2tpv2_encap for what the routed burst loop
+ * has checked: a TF_FAST_L2TPV2_4 tunnel (tp), an IPv4 packet whose
+ * outer_len fits the MTU, headroom for the template. The UDP checksum stays
+ * zero (RFC 768 over IPv4). The caller counts and sends; id is the outer
+ * IPv4 id.
+ */
+static __rte_always_inline void
+tf_l2tpv2_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
+{
+	const rte_be16_t proto = RTE_BE16(TF_PPP_IPV4);
+	uint8_t tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+					      RTE_ETHER_HDR_LEN)->type_of_service;
+	uint8_t *h = tf_push_outer4_fast(tp, m, RTE_ETHER_HDR_LEN, outer_len, tos, id);
+
+	memcpy(h + tp->hdr_len - 2, &proto, 2);
+	tf_l2tpv2_lens(h + tp->l4_off, outer_len - (tp->l4_off - RTE_ETHER_HDR_LEN),
+		       tp->flags & TF_TUN_F_L2TP_LEN);
+}
+
+/*
+ * tf_l2tpv2_encap_burst is tf_l2tpv2_encap_fast over a whole burst that the
+ * routed loop found uniform: plain IPv4 packets with TTL left, all routed
+ * into tun (TF_FAST_L2TPV2_4: a 49..64-byte template), all within its MTU
+ * and with headroom for its template. It decrements their TTLs and
+ * encapsulates them with outer ids from id on; the template, with the PPP
+ * protocol already in, stays in registers (not inlined: the burst loop
+ * around it would spill them). The caller counts and sends.
+ */
+static __rte_noinline void
+tf_l2tpv2_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t n, uint16_t id)
+{
+	const struct tf_tpl tp = tf_tpl_of(tun);
+	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN, last = tp.hdr_len - 16, udp_off = tp.l4_off;
+	const int with_len = tp.flags & TF_TUN_F_L2TP_LEN;
+	const rte_be16_t proto = RTE_BE16(TF_PPP_IPV4);
+	uint8_t hdr[64];
+	struct tf_tplv v;
+	uint16_t i;
+
+	memcpy(hdr, tun->hdr, sizeof(hdr));
+	memcpy(hdr + tp.hdr_len - 2, &proto, 2);
+	tf_tplv_load(&v, hdr, tp.hdr_len);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
+		uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
+		uint8_t *h = p - d;
+
+		__m128i a = v.a, b = v.b;
+
+		tf_ttl4_dec(ip);
+		tf_mbuf_prepend(m, d);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, id);
+		_mm_storeu_si128((__m128i *)(h + 32), v.c);
+		_mm_storeu_si128((__m128i *)(h + last), v.last);
+		_mm_storeu_si128((__m128i *)h, a);
+		_mm_storeu_si128((__m128i *)(h + 16), b);
+		tf_l2tpv2_lens(h + udp_off, outer_len - (udp_off - RTE_ETHER_HDR_LEN), with_len);
+		id++;
+	}
+}
+
+/*
+ * tf_l2tpv3_encap_fast is tf_l2tpv3_encap for what the bridged burst loop
+ * has checked: a TF_FAST_L2TPV3_4 tunnel (tp), outer_len within the MTU,
+ * headroom for the template. The caller counts and sends; id is the outer
+ * IPv4 id.
+ */
+static __rte_always_inline void
+tf_l2tpv3_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
+{
+	uint8_t *h = tf_push_outer4_fast(tp, m, 0, outer_len, tf_frame_tos(m), id);
+
+	if (tp->flags & TF_TUN_F_L2TP_UDP)
+		((struct rte_udp_hdr *)(h + tp->l4_off))->dgram_len =
+			rte_cpu_to_be_16((uint16_t)(outer_len - (tp->l4_off - RTE_ETHER_HDR_LEN)));
+}
+
+/*
+ * tf_l2tpv3_encap_burst is tf_l2tpv3_encap_fast over a whole burst into
+ * tun (TF_FAST_L2TPV3_4, bound untagged to port in) when the burst is
+ * uniform: every frame untagged, within the MTU and with headroom for the
+ * template. Each frame is checked and encapsulated in one pass (a pass over
+ * the mbufs costs more than the work in it), outer ids from w's on; the
+ * template stays in registers (not inlined: the loop around it would spill
+ * them). Counts and queues the burst and returns 1, or returns 0 with every
+ * frame as it came (only headroom bytes written).
+ */
+static __rte_noinline int
+tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct tf_tpl tp = tf_tpl_of(tun);
+	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off, id = w->ip_id;
+	const uint32_t maxlen = tp.mtu + RTE_ETHER_HDR_LEN - tp.hdr_len;
+	const int udp = tp.flags & TF_TUN_F_L2TP_UDP, big = tp.hdr_len > 48;
+	struct tf_tun_ctr *c = &w->ctr.tun[tp.slot];
+	uint64_t bytes = 0;
+	struct tf_tplv v;
+	uint16_t i;
+
+	tf_tplv_load(&v, tun->hdr, tp.hdr_len);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t len = rte_pktmbuf_pkt_len(m), outer_len = len + tp.hdr_len - RTE_ETHER_HDR_LEN;
+		uint8_t tos, *h = p - tp.hdr_len;
+		__m128i a = v.a, b = v.b;
+
+		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN ||
+		    ((const struct rte_ether_hdr *)p)->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+		    len > maxlen || rte_pktmbuf_headroom(m) < tp.hdr_len)
+			break;
+		bytes += len;
+		tos = tp.tos | (tf_frame_tos(m) & tp.tos_mask);
+		tf_mbuf_prepend(m, tp.hdr_len);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
+		/* last first: a template of 48 bytes or less overlaps b, whose patched words must win */
+		_mm_storeu_si128((__m128i *)(h + last), v.last);
+		if (big)
+			_mm_storeu_si128((__m128i *)(h + 32), v.c);
+		_mm_storeu_si128((__m128i *)h, a);
+		_mm_storeu_si128((__m128i *)(h + 16), b);
+		if (udp)
+			((struct rte_udp_hdr *)(h + udp_off))->dgram_len =
+				rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN)));
+	}
+	if (i < n) {
+		while (i-- > 0)
+			tf_mbuf_strip(pkts[i], tp.hdr_len);
+		return 0;
+	}
+	w->ip_id += n;
+	w->ctr.port[in].rx_bytes += bytes;
+	c->encap_pkts += n;
+	c->encap_bytes += bytes;
+	tf_tx_bulk(w, tp.out_port, pkts, n);
+	return 1;
+}
+
+/* Offsets in a frame over plain IPv4 (tf_plain4: no options). */
+#define TF_L2TP4_UDP_OFF	(RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
+#define TF_L2TP4_MSG_OFF	(TF_L2TP4_UDP_OFF + sizeof(struct rte_udp_hdr))
+
+/*
+ * tf_l2tpv3_peek: the session header of an L2TPv3 frame over plain IPv4 at
+ * frame offset off (after IPv4, or after UDP and the flags word), port the
+ * UDP port (0 over IP). Takes what tf_l2tpv3_decap delivers as it is: a
+ * known session, its cookie, a binding to an untagged port whose MTU the
+ * inner frame fits, and an outer ECN field that asks nothing of the inner
+ * header (RFC 6040). *strip: the bytes before the inner frame.
+ */
+static __rte_always_inline int
+tf_l2tpv3_peek(struct tf_worker *w, const struct tf_table *t, const struct rte_mbuf *m,
+	       uint32_t off, uint16_t port, uint32_t *strip)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+	const struct tf_tunnel *tun;
+	uint32_t sid, hl;
+	int ti;
+
+	if (rte_pktmbuf_data_len(m) < off + 4 + RTE_ETHER_HDR_LEN || (ip->type_of_service & TF_ECN_ECT1))
+		return -1;
+	sid = rte_be_to_cpu_32(tf_load32(p));
+	if (sid == 0)
+		return -1;
+	ti = tf_decap_lookup(w, t, tf_key_lo(TF_TUN_L2TPV3, 0, port, sid),
+			     tf_key_hi(ip->src_addr, ip->dst_addr));
+	if (ti < 0)
+		return -1;
+	tun = &t->tunnels[ti];
+	hl = 4 + tun->cookie_len + (tun->flags & TF_TUN_F_L2TP_SUBLAYER ? 4 : 0);
+	if (tun->l2_port >= TF_MAX_PORTS || tun->l2_vlan != 0 ||
+	    rte_pktmbuf_data_len(m) < off + hl + RTE_ETHER_HDR_LEN ||
+	    memcmp(p + 4, tun->cookie, tun->cookie_len) != 0 ||
+	    rte_pktmbuf_pkt_len(m) - off - hl - RTE_ETHER_HDR_LEN > t->port[tun->l2_port].mtu)
+		return -1;
+	*strip = off + hl;
+	return ti;
+}
+
+/*
+ * tf_l2tp_ip_decap_peek tells the underlay burst loop whether m, a plain
+ * IPv4 frame to a local address and not a fragment (tf_plain4) of IP
+ * protocol 115, is what tf_l2tpv3_ip_decap delivers as it is (tf_l2tpv3_peek).
+ * Read-only but for the last-tunnel cache. Returns the tunnel, or -1 for
+ * the full path.
+ */
+static __rte_always_inline int
+tf_l2tp_ip_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct rte_mbuf *m,
+		      uint32_t *strip)
+{
+	return tf_l2tpv3_peek(w, t, m, TF_L2TP4_UDP_OFF, 0, strip);
+}
+
+/*
+ * tf_l2tpv2_peek: an L2TPv2 data message over plain IPv4 with flags fl
+ * (version 2, T clear), that tf_l2tpv2_decap turns into a plain inner IPv4
+ * packet to route: no Offset field, a right Length if any, PPP IPv4 with or
+ * without address and control, an inner header without options that fills
+ * the payload exactly with a right checksum and TTL left, an outer ECN
+ * field that asks nothing of it (RFC 6040), a known session.
+ */
+static __rte_always_inline int
+tf_l2tpv2_peek(struct tf_worker *w, const struct tf_table *t, const struct rte_mbuf *m,
+	       uint16_t fl, uint16_t port, uint32_t *strip)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, TF_L2TP4_MSG_OFF), *q = p + 2;
+	uint32_t hl = 6 + (fl & TF_L2TP_L ? 2 : 0) + (fl & TF_L2TP_S ? 4 : 0), pl;
+	/* the UDP payload: tot is the frame's L3 length (tf_plain4) */
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) - sizeof(struct rte_udp_hdr);
+	const struct rte_ipv4_hdr *inner;
+	uint16_t tid, sid;
+
+	if ((fl & TF_L2TP_O) || (ip->type_of_service & TF_ECN_ECT1) ||
+	    rte_pktmbuf_data_len(m) < TF_L2TP4_MSG_OFF + hl + 2)
+		return -1;
+	if (fl & TF_L2TP_L) {
+		if (((uint32_t)q[0] << 8 | q[1]) != len)
+			return -1;
+		q += 2;
+	}
+	tid = (uint16_t)(q[0] << 8 | q[1]);
+	sid = (uint16_t)(q[2] << 8 | q[3]);
+	pl = hl;
+	if (p[pl] == TF_PPP_ADDR && p[pl + 1] == TF_PPP_CTRL)
+		pl += 2;
+	if (rte_pktmbuf_data_len(m) < TF_L2TP4_MSG_OFF + pl + 2 + sizeof(*inner))
+		return -1;
+	if (p[pl] == TF_PPP_IPV4)	/* RFC 1661 6.5: the one-byte form */
+		pl += 1;
+	else if (p[pl] == 0 && p[pl + 1] == TF_PPP_IPV4)
+		pl += 2;
+	else
+		return -1;
+	inner = (const struct rte_ipv4_hdr *)(p + pl);
+	if (inner->version_ihl != 0x45 || inner->time_to_live <= 1 ||
+	    rte_be_to_cpu_16(inner->total_length) != len - pl || tf_cksum20(inner) != 0xffff)
+		return -1;
+	*strip = sizeof(*ip) + sizeof(struct rte_udp_hdr) + pl;
+	return tf_decap_lookup(w, t, tf_key_lo(TF_TUN_L2TPV2, 0, port, (uint32_t)tid << 16 | sid),
+			       tf_key_hi(ip->src_addr, ip->dst_addr));
+}
+
+/*
+ * tf_l2tp_udp_decap_peek tells the underlay burst loop whether m, a plain
+ * IPv4 frame to a local address and not a fragment (tf_plain4) to an L2TP
+ * UDP port whose tunnels speak versions (as tf_l2tp_udp_decap), is what the
+ * full path decapsulates as it is: UDP length right, zero checksum, a data
+ * message (T clear) of a version the port speaks, then tf_l2tpv2_peek or
+ * tf_l2tpv3_peek. Read-only but for the last-tunnel cache. Returns the
+ * tunnel (its type says the version), or -1 for the full path.
+ */
+static __rte_always_inline int
+tf_l2tp_udp_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct rte_mbuf *m,
+		       uint8_t versions, uint32_t *strip)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
+	const uint8_t *l = (const uint8_t *)(udp + 1);
+	uint16_t fl;
+
+	if (rte_pktmbuf_data_len(m) < TF_L2TP4_MSG_OFF + 2 ||
+	    rte_be_to_cpu_16(udp->dgram_len) != rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) ||
+	    udp->dgram_cksum != 0)
+		return -1;
+	fl = (uint16_t)(l[0] << 8 | l[1]);
+	if ((fl & TF_L2TP_T) || !(versions & (1u << (fl & TF_L2TP_VER_MASK))))
+		return -1;
+	if ((fl & TF_L2TP_VER_MASK) == 2)
+		return tf_l2tpv2_peek(w, t, m, fl, rte_be_to_cpu_16(udp->dst_port), strip);
+	if ((fl & TF_L2TP_VER_MASK) == 3)	/* flags/version and 16 reserved bits first */
+		return tf_l2tpv3_peek(w, t, m, TF_L2TP4_MSG_OFF + 4, rte_be_to_cpu_16(udp->dst_port), strip);
+	return -1;
+}
+
+/* The bytes the uniform decaps compare of Ethernet, plain IPv4 and UDP (tf_sig64). */
+static const uint8_t tf_l2tp4_mask[TF_L2TP4_MSG_OFF] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0xff, 0xff,	/* Ethernet */
+	0xff, TF_ECN_ECT1, 0, 0, 0, 0, 0x3f, 0xff, 0, 0xff, 0, 0,		/* IPv4 ... */
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,				/* src, dst */
+	0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff,					/* UDP */
+};
+
+/*
+ * tf_l2tpv2_decap_burst: the uniform decap of a burst whose first frame
+ * tf_l2tp_udp_decap_peek took into L2TPv2 session ti (strip: its outer
+ * IPv4, UDP, L2TP and PPP bytes) when every frame shows the same bytes
+ * where the checks look (destination MAC, plain IPv4 not a fragment, ECN,
+ * protocol, addresses, UDP port, zero checksum, L2TP flags, tunnel and
+ * session ids, PPP address, control and protocol, inner version and IHL),
+ * right lengths (IPv4, UDP, the L2TP Length, inner) and checksums, TTL
+ * left, and every inner destination routed by one route to a next hop
+ * within its MTU (tf_decap4_route_burst). Returns 1, or 0 with nothing
+ * touched.
+ */
+static __rte_noinline int
+tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		      struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip)
+{
+	const uint32_t in_off = RTE_ETHER_HDR_LEN + strip;
+	const uint8_t *f0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+	/* the peek read the flags: the L bit adds the Length, S the Ns and Nr words */
+	const int with_len = f0[TF_L2TP4_MSG_OFF] & (TF_L2TP_L >> 8);
+	const uint32_t ids = TF_L2TP4_MSG_OFF + (with_len ? 4 : 2);
+	const uint32_t ppp = ids + 4 + (f0[TF_L2TP4_MSG_OFF] & (TF_L2TP_S >> 8) ? 4 : 0);
+	uint32_t dst[TF_BURST_MAX], maxl3 = 0;
+	uint8_t mask[64] = { 0 };
+	uint64_t bytes = 0;
+	struct tf_sig64 sg;
+	uint16_t i;
+
+	if (rte_pktmbuf_data_len(pkts[0]) < 64)
+		return 0;
+	/* flags, tunnel and session ids, PPP address, control and protocol, inner version / IHL */
+	memcpy(mask, tf_l2tp4_mask, sizeof(tf_l2tp4_mask));
+	memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);
+	memset(mask + ids, 0xff, 4);
+	memset(mask + ppp, 0xff, in_off - ppp);
+	mask[in_off] = 0xff;
+	tf_sig64_make(&sg, f0, mask);
+	/* stripped as checked, in one pass; undone when a frame fails */
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
+		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
+		const struct rte_ipv4_hdr *inner = (const struct rte_ipv4_hdr *)(f + in_off);
+		uint32_t len = rte_pktmbuf_pkt_len(m), tot;
+
+		if (rte_pktmbuf_data_len(m) < RTE_MAX(64u, in_off + sizeof(*inner)) ||
+		    !tf_sig64_match(&sg, f))
+			break;
+		tot = rte_be_to_cpu_16(ip->total_length);
+		if (tot != len - RTE_ETHER_HDR_LEN || rte_be_to_cpu_16(udp->dgram_len) != tot - sizeof(*ip) ||
+		    (with_len && ((uint32_t)f[ids - 2] << 8 | f[ids - 1]) != tot - sizeof(*ip) - sizeof(*udp)) ||
+		    rte_be_to_cpu_16(inner->total_length) != tot - strip || inner->time_to_live <= 1 ||
+		    !tf_cksum20_ok(ip) || !tf_cksum20_ok(inner))
+			break;
+		bytes += len;
+		maxl3 = RTE_MAX(maxl3, tot - strip);
+		dst[i] = rte_be_to_cpu_32(inner->dst_addr);
+		tf_mbuf_strip(m, (uint16_t)strip);
+	}
+	if (i < n) {
+		tf_strip_undo(pkts, i, strip);
+		return 0;
+	}
+	return tf_decap4_route_burst(w, t, in, pkts, n, t->tunnels[ti].slot, strip, dst, maxl3, bytes, 1);
+}
+
+/*
+ * tf_l2tpv3_decap_burst: the uniform decap of a burst whose first frame a
+ * peek took into L2TPv3 session ti (strip: the bytes before its inner
+ * frame) when every frame shows the same bytes where the checks look
+ * (destination MAC, plain IPv4 not a fragment, ECN, protocol, addresses;
+ * over UDP the port, zero checksum, flags and version; session id, cookie)
+ * and right lengths, checksum and inner MTU: all stripped, counted and
+ * queued at once. Returns 1, or 0 with nothing touched.
+ */
+static __rte_noinline int
+tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		      struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip)
+{
+	const struct tf_tunnel *tun = &t->tunnels[ti];
+	const int udp = tun->flags & TF_TUN_F_L2TP_UDP;
+	const uint32_t sid_off = udp ? TF_L2TP4_MSG_OFF + 4 : TF_L2TP4_UDP_OFF;
+	const uint32_t maxlen = t->port[tun->l2_port].mtu + strip + RTE_ETHER_HDR_LEN;
+	const uint32_t minlen = RTE_MAX(64u, strip + RTE_ETHER_HDR_LEN);
+	uint8_t mask[64] = { 0 };
+	struct tf_sig64 sg;
+	uint64_t bytes = 0;
+	uint16_t i;
+	int ok = 1;
+
+	if (rte_pktmbuf_data_len(pkts[0]) < minlen)
+		return 0;
+	memcpy(mask, tf_l2tp4_mask, udp ? TF_L2TP4_MSG_OFF : TF_L2TP4_UDP_OFF);
+	if (udp)
+		memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);	/* flags and version */
+	memset(mask + sid_off, 0xff, 4 + tun->cookie_len);
+	tf_sig64_make(&sg, rte_pktmbuf_mtod(pkts[0], const uint8_t *), mask);
+	/* stripped as checked, in one pass; undone when a frame fails */
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
+		const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(ip + 1);
+		uint32_t len = rte_pktmbuf_pkt_len(m), tot;
+
+		if (rte_pktmbuf_data_len(m) < minlen || !tf_sig64_match(&sg, f))
+			break;
+		tot = rte_be_to_cpu_16(ip->total_length);
+		bytes += len;
+		ok &= tot == len - RTE_ETHER_HDR_LEN && len <= maxlen && tf_cksum20_ok(ip) &&
+		      (!udp || rte_be_to_cpu_16(uh->dgram_len) == tot - sizeof(*ip));
+		tf_mbuf_strip(m, (uint16_t)strip);
+	}
+	if (i < n || !ok) {
+		tf_strip_undo(pkts, i, strip);
+		return 0;
+	}
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.tun[tun->slot].decap_pkts += n;
+	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)n * strip;
+	tf_tx_bulk(w, tun->l2_port, pkts, n);
+	return 1;
+}

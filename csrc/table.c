@@ -194,6 +194,12 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 			 tun->hdr_len > 48 && tun->hdr_len <= 64 &&
 			 tun->l4_off == tun->hdr_len - 16)	/* UDP in the last 16 bytes */
 			tun->fast = TF_FAST_VXLAN4;
+		else if (tun->type == TF_TUN_L2TPV2 && tun->af == 4 &&
+			 tun->hdr_len > 48 && tun->hdr_len <= 64)
+			tun->fast = TF_FAST_L2TPV2_4;
+		else if (tun->type == TF_TUN_L2TPV3 && tun->af == 4 && !(tun->flags & TF_TUN_F_SEQ) &&
+			 tun->hdr_len > 32 && tun->hdr_len <= 64)
+			tun->fast = TF_FAST_L2TPV3_4;	/* the sequence number is shared state */
 		else if (tun->type == TF_TUN_SRV6 && tun->af == 6 && tun->hdr_len >= 48 &&
 			 tun->l4_off < tun->hdr_len)
 			tun->fast = TF_FAST_SRV6;	/* 16-byte moves, the last one overlapping */

@@ -124,6 +124,8 @@ enum tf_fast {
 	TF_FAST_NONE = 0,
 	TF_FAST_GRE4,		/* GRE over IPv4, no sequence number, no checksum */
 	TF_FAST_VXLAN4,		/* VXLAN over IPv4 */
+	TF_FAST_L2TPV2_4,	/* L2TPv2 over IPv4 (IPv4 inner) */
+	TF_FAST_L2TPV3_4,	/* L2TPv3 over IPv4 (IP or UDP), no sequence number */
 	TF_FAST_SRV6,		/* SRv6 H.Encaps / H.Encaps.Red of IPv4 (template >= 48 bytes) */
 };
 

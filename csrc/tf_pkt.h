@@ -16,6 +16,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
+#include <rte_lpm.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 #include <rte_vect.h>
@@ -606,8 +607,9 @@ static inline uint8_t tf_encap_tos(const struct tf_tunnel *tun, uint8_t inner_to
 struct tf_tpl {
 	const uint8_t *hdr;
 	uint32_t csum_base;
-	uint16_t hdr_len, mtu, l4_off, out_port, slot, sport_min, sport_span;
+	uint16_t hdr_len, mtu, l4_off, out_port, slot, sport_min, sport_span, flags;
 	uint8_t tos, tos_mask;	/* outer TOS = tos | (inner TOS & tos_mask) (tf_encap_tos) */
+	uint8_t fast;		/* enum tf_fast */
 };
 
 static __rte_always_inline struct tf_tpl
@@ -616,7 +618,8 @@ tf_tpl_of(const struct tf_tunnel *tun)
 	struct tf_tpl tp = {
 		.hdr = tun->hdr, .csum_base = tun->ip_csum_base, .hdr_len = tun->hdr_len,
 		.mtu = tun->mtu, .l4_off = tun->l4_off, .out_port = tun->out_port, .slot = tun->slot,
-		.sport_min = tun->sport_min, .sport_span = tun->sport_span,
+		.sport_min = tun->sport_min, .sport_span = tun->sport_span, .flags = tun->flags,
+		.fast = tun->fast,
 	};
 
 	if (tun->flags & TF_TUN_F_DSCP_COPY) {
@@ -1035,6 +1038,80 @@ tf_l2_deliver(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 	tf_l2_out(w, t, in, m, tun->l2_port, tun->l2_vlan);
 }
 
+/* tf_strip_undo gives the first n mbufs of a uniform decap back the strip bytes it took. */
+static __rte_always_inline void
+tf_strip_undo(struct rte_mbuf **pkts, uint16_t n, uint32_t strip)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		tf_mbuf_prepend(pkts[i], (uint16_t)strip);
+}
+
+/*
+ * tf_decap4_route_burst ends a uniform L3 decap (GRE, L2TPv2): the n frames
+ * passed every check, strip bytes of outer headers each before an inner
+ * IPv4 packet with TTL left (the largest maxl3 bytes) to dst[i] (host
+ * order); bytes: their frame lengths. stripped: the caller has already
+ * taken the strip bytes off the mbufs (in its checking pass: one pass over
+ * them, not two). When one route sends them all to one next hop within its
+ * MTU: stripped, TTL decremented, re-framed, counted (into tunnel counter
+ * slot) and queued at once, returns 1; else 0 with nothing touched (a
+ * strip undone).
+ */
+static __rte_always_inline int
+tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+		      struct rte_mbuf **pkts, uint16_t n, uint16_t slot, uint32_t strip,
+		      const uint32_t *dst, uint32_t maxl3, uint64_t bytes, const int stripped)
+{
+	uint32_t hop[TF_BURST_MAX], hops = 0;
+	const struct tf_nexthop *nh;
+	const struct tf_route *rt;
+	uint64_t e0, e1;
+	uint8_t e[16];
+	uint16_t i;
+
+	hop[0] = 0;	/* n >= 1: for the compiler */
+	rte_lpm_lookup_bulk(t->lpm4, dst, hop, n);
+	for (i = 0; i < n; i++)
+		hops |= hop[i] ^ hop[0];
+	if (hops != 0 || !(hop[0] & RTE_LPM_LOOKUP_SUCCESS))
+		goto refuse;
+	rt = &t->routes[hop[0] & 0xffffff];
+	if (rt->kind != TF_RT_NEXTHOP)
+		goto refuse;
+	nh = &t->nexthops[rt->idx];
+	if (maxl3 > t->port[nh->port].mtu)
+		goto refuse;
+	/* the new Ethernet header as two overlapping 8-byte stores */
+	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
+	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
+	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
+	e[13] = 0x00;
+	memcpy(&e0, e, 8);
+	memcpy(&e1, e + 6, 8);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + (stripped ? 0 : strip);
+
+		if (!stripped)
+			tf_mbuf_strip(m, (uint16_t)strip);
+		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
+		memcpy(f, &e0, 8);
+		memcpy(f + 6, &e1, 8);
+	}
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.tun[slot].decap_pkts += n;
+	w->ctr.tun[slot].decap_bytes += bytes - (uint64_t)n * (RTE_ETHER_HDR_LEN + strip);
+	w->ctr.routed += n;
+	tf_tx_bulk(w, nh->port, pkts, n);
+	return 1;
+refuse:
+	if (stripped)
+		tf_strip_undo(pkts, n, strip);
+	return 0;
+}
+
 /* Entry points of the protocol files, called by the classifier in worker.c. */
 static void tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			 struct rte_mbuf *m, const struct tf_outer *o);
@@ -1060,6 +1137,23 @@ static __rte_noinline int tf_gre_decap_burst(struct tf_worker *w, const struct t
 					     struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static __rte_always_inline int tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						   const struct rte_mbuf *m);
+static __rte_always_inline void tf_l2tpv2_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
+						      uint32_t outer_len, uint16_t id);
+static __rte_noinline void tf_l2tpv2_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
+						 uint16_t n, uint16_t id);
+static __rte_always_inline void tf_l2tpv3_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
+						      uint32_t outer_len, uint16_t id);
+static __rte_noinline int tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun,
+						struct rte_mbuf **pkts, uint16_t n);
+static __rte_always_inline int tf_l2tp_ip_decap_peek(struct tf_worker *w, const struct tf_table *t,
+						     const struct rte_mbuf *m, uint32_t *strip);
+static __rte_always_inline int tf_l2tp_udp_decap_peek(struct tf_worker *w, const struct tf_table *t,
+						      const struct rte_mbuf *m, uint8_t versions,
+						      uint32_t *strip);
+static __rte_noinline int tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
+static __rte_noinline int tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static void tf_l2tp_udp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			      struct rte_mbuf *m, const struct tf_outer *o, uint8_t versions);
 static void tf_l2tpv3_ip_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,

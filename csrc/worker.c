@@ -477,11 +477,11 @@ tf_any_local4(const struct tf_table *t, const uint32_t *dst, uint16_t n)
  *  1. find the plain IPv4 packets to route (tf_plain4, TTL left):
  *     read-only, every other packet stays as it came;
  *  2. look their destinations up in one bulk LPM pass;
- *  3. in arrival order: GRE or SRv6 encap inline for a TF_FAST_GRE4 or
- *     TF_FAST_SRV6 tunnel within MTU and headroom, tf_l3_route for any
- *     other route, and the full classifier, untouched, for every other
- *     packet and for packets to the gateway (only a TF_RT_F_LOCAL route
- *     can carry one).
+ *  3. in arrival order: GRE, L2TPv2 or SRv6 encap inline for a
+ *     TF_FAST_GRE4, TF_FAST_L2TPV2_4 or TF_FAST_SRV6 tunnel within MTU
+ *     and headroom, tf_l3_route for any other route, and the full
+ *     classifier, untouched, for every other packet and for packets to
+ *     the gateway (only a TF_RT_F_LOCAL route can carry one).
  * The outer IPv4 id, the tunnel counters and the tx cursor stay in
  * registers, handed back to w before every call that may use them.
  */
@@ -498,7 +498,6 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct tf_tpl tp = { 0 };
 	uint32_t maxlen = 0, minroom = UINT16_MAX, hops = 0;
 	const struct tf_eth4 e4 = tf_eth4_of(p);
-	uint8_t kind = TF_FAST_NONE;
 	uint16_t i, id;
 
 	for (i = 0; i < n; i++) {
@@ -538,7 +537,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		const struct tf_route *rt = &t->routes[hop[0] & 0xffffff];
 		const struct tf_tunnel *tun = &t->tunnels[rt->idx];
 
-		if (rt->kind == TF_RT_TUNNEL && (tun->fast == TF_FAST_GRE4 || tun->fast == TF_FAST_SRV6) &&
+		if (rt->kind == TF_RT_TUNNEL &&
+		    (tun->fast == TF_FAST_GRE4 || tun->fast == TF_FAST_L2TPV2_4 || tun->fast == TF_FAST_SRV6) &&
 		    maxlen + tun->hdr_len - 2 * RTE_ETHER_HDR_LEN <= tun->mtu &&
 		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len &&
 		    !((rt->flags & TF_RT_F_LOCAL) && tf_any_local4(t, dst, n))) {
@@ -547,7 +547,10 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			if (tun->fast == TF_FAST_SRV6) {
 				tf_srv6_encap_burst(tun, pkts, n);	/* no outer IPv4 id */
 			} else {
-				tf_gre_encap_burst(tun, pkts, n, w->ip_id);
+				if (tun->fast == TF_FAST_GRE4)
+					tf_gre_encap_burst(tun, pkts, n, w->ip_id);
+				else
+					tf_l2tpv2_encap_burst(tun, pkts, n, w->ip_id);
 				w->ip_id += n;
 			}
 			c->encap_pkts += n;
@@ -573,17 +576,19 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 				if (tun != last) {
 					last = tun;
 					tp = tf_tpl_of(tun);
-					kind = tun->fast;
-					if (kind != TF_FAST_GRE4 && kind != TF_FAST_SRV6)
+					if (tun->fast != TF_FAST_GRE4 && tun->fast != TF_FAST_L2TPV2_4 &&
+					    tun->fast != TF_FAST_SRV6)
 						tp.hdr_len = 0;	/* not inline */
 				}
 				if (tp.hdr_len != 0 && l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN <= tp.mtu &&
 				    rte_pktmbuf_headroom(m) >= tp.hdr_len - RTE_ETHER_HDR_LEN) {
 					tf_ttl4_dec(ip);
-					if (kind == TF_FAST_SRV6)
+					if (tp.fast == TF_FAST_SRV6)
 						tf_srv6_encap_fast(&tp, m, l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN);
-					else
+					else if (tp.fast == TF_FAST_GRE4)
 						tf_gre_encap_fast(&tp, m, l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
+					else
+						tf_l2tpv2_encap_fast(&tp, m, l3_len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
 					tf_run_add(&run, &w->ctr.tun[tp.slot].encap_pkts, l3_len);
 					tf_txc_put(w, &txc, tp.out_port, m);
 					continue;
@@ -607,8 +612,8 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 
 /*
  * tf_burst_l2: a bridged inner port. Untagged frames into a TF_FAST_VXLAN4
- * tunnel within MTU and headroom are encapsulated inline; every other frame
- * takes the full classifier, untouched.
+ * or TF_FAST_L2TPV3_4 tunnel within MTU and headroom are encapsulated
+ * inline; every other frame takes the full classifier, untouched.
  */
 static void
 tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
@@ -620,7 +625,12 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint64_t bytes = 0, enc = 0, enc_bytes = 0;
 	uint16_t i, id = w->ip_id;
 
-	if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4) {
+	if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_L2TPV3_4) {
+		/* the common burst, checked as it is encapsulated */
+		if (tf_l2tpv3_encap_burst(w, in, &t->tunnels[p->l2_untagged], pkts, n))
+			return;
+		tp = tf_tpl_of(&t->tunnels[p->l2_untagged]);
+	} else if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4) {
 		const struct tf_tunnel *tun = &t->tunnels[p->l2_untagged];
 		/* the common burst: every frame untagged, within MTU and headroom */
 		uint32_t maxlen = 0, minroom = UINT16_MAX, ok = 1;
@@ -663,7 +673,10 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_VLAN) &&
 		    len + tp.hdr_len - RTE_ETHER_HDR_LEN <= tp.mtu && tp.hdr_len != 0 &&
 		    rte_pktmbuf_headroom(m) >= tp.hdr_len) {
-			tf_vxlan_encap_fast(&tp, m, len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
+			if (tp.fast == TF_FAST_VXLAN4)
+				tf_vxlan_encap_fast(&tp, m, len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
+			else
+				tf_l2tpv3_encap_fast(&tp, m, len + tp.hdr_len - RTE_ETHER_HDR_LEN, id++);
 			enc++;
 			enc_bytes += len;
 			tf_txc_put(w, &txc, tp.out_port, m);
@@ -684,13 +697,15 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 }
 
 /* The first stage's verdicts in tf_burst_underlay. */
-enum { TF_FV_FULL = 0, TF_FV_GRE, TF_FV_VXLAN, TF_FV_ESP };
+enum { TF_FV_FULL = 0, TF_FV_GRE, TF_FV_VXLAN, TF_FV_ESP, TF_FV_L2TPV2, TF_FV_L2TPV3 };
 
 /*
  * tf_underlay_verdict: the first stage of tf_burst_underlay for one frame,
  * read-only: TF_FV_GRE or TF_FV_VXLAN with the tunnel in *ti (and for GRE
  * the outer IPv4 + GRE length in *strip) when tf_gre_decap_peek or
- * tf_vxlan_decap_peek takes it, TF_FV_ESP for ESP to a local address, else
+ * tf_vxlan_decap_peek takes it, TF_FV_L2TPV2 (stripped and routed as GRE)
+ * or TF_FV_L2TPV3 (bridged, *strip: the bytes before the inner frame) when
+ * an L2TP peek does, TF_FV_ESP for ESP to a local address, else
  * TF_FV_FULL (*ti -1).
  */
 static __rte_always_inline int
@@ -710,6 +725,10 @@ tf_underlay_verdict(struct tf_worker *w, const struct tf_table *t, const struct 
 	}
 	if (ip->next_proto_id == IPPROTO_ESP)
 		return TF_FV_ESP;	/* tf_plain4 did all tf_rx_ip4 would */
+	if (ip->next_proto_id == TF_IPPROTO_L2TP) {
+		*ti = tf_l2tp_ip_decap_peek(w, t, m, strip);
+		return *ti >= 0 ? TF_FV_L2TPV3 : TF_FV_FULL;
+	}
 	if (ip->next_proto_id == IPPROTO_UDP &&
 	    rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(struct rte_udp_hdr)) {
 		rte_be16_t dport = ((const struct rte_udp_hdr *)(ip + 1))->dst_port;
@@ -722,17 +741,24 @@ tf_underlay_verdict(struct tf_worker *w, const struct tf_table *t, const struct 
 			*ti = tf_vxlan_decap_peek(w, t, m);
 			return *ti >= 0 ? TF_FV_VXLAN : TF_FV_FULL;
 		}
+		if (u < t->nb_udp && (t->udp[u].type == TF_TUN_L2TPV2 || t->udp[u].type == TF_TUN_L2TPV3)) {
+			*ti = tf_l2tp_udp_decap_peek(w, t, m, t->udp[u].l2tp, strip);
+			if (*ti < 0)
+				return TF_FV_FULL;
+			return t->tunnels[*ti].type == TF_TUN_L2TPV2 ? TF_FV_L2TPV2 : TF_FV_L2TPV3;
+		}
 	}
 	return TF_FV_FULL;
 }
 
 /*
  * tf_burst_underlay: an underlay port, in stages over the burst.
- *  1. find the plain IPv4 frames to a local address that are GRE or VXLAN
- *     the protocol files would decapsulate as they are (tf_gre_decap_peek,
- *     tf_vxlan_decap_peek), or ESP: read-only, every other frame stays as
- *     it came;
- *  2. look the inner destinations of the GRE ones up in one bulk LPM pass;
+ *  1. find the plain IPv4 frames to a local address that are GRE, VXLAN or
+ *     L2TP the protocol files would decapsulate as they are
+ *     (tf_gre_decap_peek, tf_vxlan_decap_peek, the L2TP peeks), or ESP:
+ *     read-only, every other frame stays as it came;
+ *  2. look the inner destinations of the GRE and L2TPv2 ones up in one bulk
+ *     LPM pass;
  *  3. in arrival order: strip, count and route or bridge those inline
  *     (a next hop inline, any other route through tf_l3_route), stage the
  *     ESP ones straight in esp.c (tf_esp_decap: the classifier would only
@@ -759,6 +785,8 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	i = (uint16_t)tf_underlay_verdict(w, t, &e4, pkts[0], &ti, &s);
 	if ((i == TF_FV_VXLAN && tf_vxlan_decap_burst(w, t, in, pkts, n, ti)) ||
 	    (i == TF_FV_GRE && tf_gre_decap_burst(w, t, in, pkts, n, ti, s)) ||
+	    (i == TF_FV_L2TPV2 && tf_l2tpv2_decap_burst(w, t, in, pkts, n, ti, s)) ||
+	    (i == TF_FV_L2TPV3 && tf_l2tpv3_decap_burst(w, t, in, pkts, n, ti, s)) ||
 	    (i == TF_FV_FULL && t->nb_sids != 0 && tf_srv6_decap_burst(w, t, in, pkts, n)))
 		return;
 	for (i = 0; i < n; i++) {
@@ -770,7 +798,9 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		dst[i] = 0;
 		tix[i] = 0;
 		kind[i] = (uint8_t)tf_underlay_verdict(w, t, &e4, m, &ti, &s);
-		if (kind[i] == TF_FV_GRE) {
+		if (kind[i] == TF_FV_L2TPV3)
+			strip[i] = (uint8_t)s;
+		if (kind[i] == TF_FV_GRE || kind[i] == TF_FV_L2TPV2) {
 			strip[i] = (uint8_t)s;
 			/* the inner destination address: 16 bytes into its header */
 			dst[i] = rte_be_to_cpu_32(tf_load32(rte_pktmbuf_mtod(m, const uint8_t *) +
@@ -787,7 +817,7 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		struct rte_mbuf *m = pkts[i];
 		const struct tf_tunnel *tun = &t->tunnels[tix[i]];
 
-		if (kind[i] == TF_FV_GRE && (hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
+		if ((kind[i] == TF_FV_GRE || kind[i] == TF_FV_L2TPV2) && (hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
 			const struct tf_route *rt = &t->routes[hop[i] & 0xffffff];
 			struct rte_ether_hdr *eth;
 			uint32_t l3_len;
@@ -813,8 +843,9 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 			tf_txc_sync(&txc);
 			tf_l3_route(w, t, in, m, RTE_BE16(RTE_ETHER_TYPE_IPV4), l3_len, hop[i] & 0xffffff);
-		} else if (kind[i] == TF_FV_VXLAN) {
-			const uint32_t hlen = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
+		} else if (kind[i] == TF_FV_VXLAN || kind[i] == TF_FV_L2TPV3) {
+			const uint32_t hlen = kind[i] == TF_FV_L2TPV3 ? strip[i] :
+					      RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
 					      sizeof(struct rte_udp_hdr) + sizeof(struct tf_vxlan_hdr);
 
 			tf_mbuf_strip(m, hlen);
