@@ -1129,8 +1129,8 @@ static __rte_always_inline int tf_gre_decap_peek(struct tf_worker *w, const stru
 						 const struct rte_mbuf *m, uint32_t *strip);
 static __rte_always_inline void tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						     uint32_t outer_len, uint16_t id);
-static __rte_noinline void tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
-						uint16_t n, uint16_t id);
+static __rte_noinline int tf_vxlan_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun,
+					       struct rte_mbuf **pkts, uint16_t n);
 static __rte_noinline int tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 					       struct rte_mbuf **pkts, uint16_t n, int ti);
 static __rte_noinline int tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,

@@ -72,17 +72,23 @@ tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_
 }
 
 /*
- * tf_vxlan_encap_burst is tf_vxlan_encap_fast over a whole burst that the
- * bridged loop found uniform: untagged frames into tun (TF_FAST_VXLAN4), all
- * within its MTU and with headroom for its template, outer ids from id on.
- * The template stays in registers (not inlined: the loop around it would
- * spill them). The caller counts and sends.
+ * tf_vxlan_encap_burst is tf_vxlan_encap_fast over a whole burst from a
+ * bridged port whose untagged frames go into tun (TF_FAST_VXLAN4), in one
+ * pass that checks each frame as it encapsulates it (untagged, within MTU
+ * and headroom), outer ids from w->ip_id on. The template stays in
+ * registers (not inlined: the loop around it would spill them). Counts and
+ * queues the burst and returns 1, or returns 0 with every frame as it came
+ * (only headroom bytes written).
  */
-static __rte_noinline void
-tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t n, uint16_t id)
+static __rte_noinline int
+tf_vxlan_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun,
+		     struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct tf_tpl tp = tf_tpl_of(tun);
-	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off;
+	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off, id = w->ip_id;
+	const uint32_t maxlen = tp.mtu + RTE_ETHER_HDR_LEN - tp.hdr_len;
+	struct tf_tun_ctr *c = &w->ctr.tun[tp.slot];
+	uint64_t bytes = 0;
 	struct tf_tplv v;
 	uint16_t i;
 
@@ -91,13 +97,19 @@ tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *ieth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		uint32_t len = rte_pktmbuf_pkt_len(m), outer_len = len + tp.hdr_len - RTE_ETHER_HDR_LEN;
-		uint8_t tos = tp.tos | (tf_frame_tos(m) & tp.tos_mask);
-		uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
-		uint8_t *h = (uint8_t *)ieth - tp.hdr_len;
+		uint8_t tos, *h = (uint8_t *)ieth - tp.hdr_len;
 		__m128i a = v.a, b = v.b, l = v.last;
+		uint32_t hash;
 
+		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN ||
+		    ieth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+		    len > maxlen || rte_pktmbuf_headroom(m) < tp.hdr_len)
+			break;
+		bytes += len;
+		tos = tp.tos | (tf_frame_tos(m) & tp.tos_mask);
+		hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, ieth->ether_type);
 		tf_mbuf_prepend(m, tp.hdr_len);
-		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, id);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
 		/* the UDP source port and length: the last 16 bytes start with UDP (table.c) */
 		l = _mm_insert_epi16(l, rte_cpu_to_be_16(tp.sport_min +
 			(uint16_t)(((uint64_t)hash * tp.sport_span) >> 32)), 0);
@@ -106,8 +118,18 @@ tf_vxlan_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16
 		_mm_storeu_si128((__m128i *)(h + 16), b);
 		_mm_storeu_si128((__m128i *)(h + 32), v.c);
 		_mm_storeu_si128((__m128i *)(h + last), l);
-		id++;
 	}
+	if (i < n) {
+		while (i-- > 0)
+			tf_mbuf_strip(pkts[i], tp.hdr_len);
+		return 0;
+	}
+	w->ip_id += n;
+	w->ctr.port[in].rx_bytes += bytes;
+	c->encap_pkts += n;
+	c->encap_bytes += bytes;
+	tf_tx_bulk(w, tp.out_port, pkts, n);
+	return 1;
 }
 
 /*

@@ -631,34 +631,10 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			return;
 		tp = tf_tpl_of(&t->tunnels[p->l2_untagged]);
 	} else if (p->l2_untagged != TF_NO_TUNNEL && t->tunnels[p->l2_untagged].fast == TF_FAST_VXLAN4) {
-		const struct tf_tunnel *tun = &t->tunnels[p->l2_untagged];
-		/* the common burst: every frame untagged, within MTU and headroom */
-		uint32_t maxlen = 0, minroom = UINT16_MAX, ok = 1;
-
-		for (i = 0; i < n; i++) {
-			const struct rte_mbuf *m = pkts[i];
-			uint32_t len = rte_pktmbuf_pkt_len(m);
-
-			bytes += len;
-			maxlen = RTE_MAX(maxlen, len);
-			minroom = RTE_MIN(minroom, (uint32_t)rte_pktmbuf_headroom(m));
-			ok &= rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
-			      rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type !=
-				RTE_BE16(RTE_ETHER_TYPE_VLAN);
-		}
-		if (ok && maxlen + tun->hdr_len - RTE_ETHER_HDR_LEN <= tun->mtu && minroom >= tun->hdr_len) {
-			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
-
-			tf_vxlan_encap_burst(tun, pkts, n, w->ip_id);
-			w->ip_id += n;
-			w->ctr.port[in].rx_bytes += bytes;
-			c->encap_pkts += n;
-			c->encap_bytes += bytes;
-			tf_tx_bulk(w, tun->out_port, pkts, n);
+		/* the common burst, checked as it is encapsulated */
+		if (tf_vxlan_encap_burst(w, in, &t->tunnels[p->l2_untagged], pkts, n))
 			return;
-		}
-		bytes = 0;
-		tp = tf_tpl_of(tun);
+		tp = tf_tpl_of(&t->tunnels[p->l2_untagged]);
 	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
