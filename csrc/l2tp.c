@@ -296,21 +296,23 @@ tf_l2tpv2_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer
 }
 
 /*
- * tf_l2tpv2_encap_burst is tf_l2tpv2_encap_fast over a whole burst that the
- * routed loop found uniform: plain IPv4 packets with TTL left, all routed
- * into tun (TF_FAST_L2TPV2_4: a 49..64-byte template), all within its MTU
- * and with headroom for its template. It decrements their TTLs and
- * encapsulates them with outer ids from id on; the template, with the PPP
- * protocol already in, stays in registers (not inlined: the burst loop
- * around it would spill them). The caller counts and sends.
+ * tf_l2tpv2_encap_burst is tf_l2tpv2_encap_fast over the packets of a
+ * routed burst from the first on that go r's way into tun
+ * (TF_FAST_L2TPV2_4: a 49..64-byte template), each checked (tf_rrun_ok) in
+ * the pass that encapsulates it: TTL decremented, outer ids from id on. The
+ * template, with the PPP protocol already in, stays in registers (not
+ * inlined: the loop around it would spill them). Returns how many it took,
+ * their frame bytes in *bytes; the caller counts and sends them.
  */
-static __rte_noinline void
-tf_l2tpv2_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t n, uint16_t id)
+static __rte_noinline uint16_t
+tf_l2tpv2_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct rte_mbuf **pkts,
+		      uint16_t n, uint16_t id, uint64_t *bytes)
 {
 	const struct tf_tpl tp = tf_tpl_of(tun);
 	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN, last = tp.hdr_len - 16, udp_off = tp.l4_off;
 	const int with_len = tp.flags & TF_TUN_F_L2TP_LEN;
 	const rte_be16_t proto = RTE_BE16(TF_PPP_IPV4);
+	uint64_t sum = 0;
 	uint8_t hdr[64];
 	struct tf_tplv v;
 	uint16_t i;
@@ -323,21 +325,24 @@ tf_l2tpv2_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint1
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
 		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
-		uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
-		uint8_t *h = p - d;
-
+		uint8_t tos, *h = p - d;
 		__m128i a = v.a, b = v.b;
 
+		if (!tf_rrun_ok(r, m))
+			break;
+		sum += rte_pktmbuf_pkt_len(m);
+		tos = tp.tos | (ip->type_of_service & tp.tos_mask);
 		tf_ttl4_dec(ip);
 		tf_mbuf_prepend(m, d);
-		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, id);
+		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
 		_mm_storeu_si128((__m128i *)(h + 32), v.c);
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
 		_mm_storeu_si128((__m128i *)h, a);
 		_mm_storeu_si128((__m128i *)(h + 16), b);
 		tf_l2tpv2_lens(h + udp_off, outer_len - (udp_off - RTE_ETHER_HDR_LEN), with_len);
-		id++;
 	}
+	*bytes = sum;
+	return i;
 }
 
 /*

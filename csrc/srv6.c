@@ -319,18 +319,20 @@ tf_srv6_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_l
 }
 
 /*
- * tf_srv6_encap_burst is tf_srv6_encap_fast over a whole burst that the
- * routed loop found uniform: plain IPv4 packets with TTL left, all routed
- * into tun (TF_FAST_SRV6), all within its MTU and with headroom for its
- * template. It decrements their TTLs and encapsulates them from a copy of
- * the template with the Next Header already in. The caller counts and sends.
+ * tf_srv6_encap_burst is tf_srv6_encap_fast over the packets of a routed
+ * burst from the first on that go r's way into tun (TF_FAST_SRV6), each
+ * checked (tf_rrun_ok) in the pass that encapsulates it: TTL decremented,
+ * template (Next Header already in) copied. Returns how many it took, their
+ * frame bytes in *bytes; the caller counts and sends them.
  */
-static __rte_noinline void
-tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_t n)
+static __rte_noinline uint16_t
+tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct rte_mbuf **pkts,
+		    uint16_t n, uint64_t *bytes)
 {
 	const struct tf_tpl tp = tf_tpl_of(tun);
 	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN;
 	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
+	uint64_t sum = 0;
 	uint16_t i;
 
 	memcpy(hdr, tun->hdr, sizeof(hdr));
@@ -346,19 +348,23 @@ tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_
 		const __m128i v6 = _mm_load_si128((const __m128i *)(hdr + 96));
 		const __m128i vl = _mm_loadu_si128((const __m128i *)(hdr + tp.hdr_len - 16));
 		const uint32_t len = tp.hdr_len;
+		uint16_t k;
 
-		for (i = 0; i < n; i++) {
+		/* checked in a pass of their own: the template leaves no registers for the checks */
+		for (k = 0; k < n && tf_rrun_ok(r, pkts[k]); k++)
+			;
+		for (i = 0; i < k; i++) {
 			struct rte_mbuf *m = pkts[i];
 			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-			uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
-			uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
-			uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
-			uint8_t *h = p - d;
-
-			uint32_t vtc = 6u << 28 | (uint32_t)tos << 20 | (hash & 0xfffff);
+			uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d, hash, vtc;
+			uint8_t tos, *h = p - d;
 			__m128i a = v0, b = v1;
 
+			sum += rte_pktmbuf_pkt_len(m);
+			hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+			tos = tp.tos | (ip->type_of_service & tp.tos_mask);
+			vtc = 6u << 28 | (uint32_t)tos << 20 | (hash & 0xfffff);
 			tf_ttl4_dec(ip);
 			tf_mbuf_prepend(m, d);
 			/* vtc_flow and payload length (bytes 14..19) patched in registers */
@@ -379,22 +385,27 @@ tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts, uint16_
 				_mm_storeu_si128((__m128i *)(h + 96), v6);
 			_mm_storeu_si128((__m128i *)(h + len - 16), vl);	/* at 32 or past: not over b */
 		}
-		return;
+		*bytes = sum;
+		return i;
 	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
-		uint32_t hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
-		uint8_t tos = tp.tos | (ip->type_of_service & tp.tos_mask);
+		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d, hash;
 		uint8_t *h = p - d;
 
+		if (!tf_rrun_ok(r, m))
+			break;
+		sum += rte_pktmbuf_pkt_len(m);
+		hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
 		tf_ttl4_dec(ip);
 		tf_mbuf_prepend(m, d);
 		tf_srv6_tpl_copy(h, hdr, tp.hdr_len);
-		tf_srv6_patch(h, tos, hash, outer_len);
+		tf_srv6_patch(h, tp.tos | (ip->type_of_service & tp.tos_mask), hash, outer_len);
 	}
+	*bytes = sum;
+	return i;
 }
 
 /*

@@ -1112,6 +1112,78 @@ refuse:
 	return 0;
 }
 
+/*
+ * tf_plain4 says whether m is a plain IPv4 packet to the port's MAC, the
+ * case every fast path starts from: header without options in the first
+ * segment, total length exactly the frame's (no padding to trim), checksum
+ * right. Anything else takes the full classifier, which drops or handles it.
+ * The burst loops hand it the port's tf_eth4 pattern, made once per burst.
+ */
+struct tf_eth4 {
+	__m128i want, mask;	/* the first 16 bytes: destination MAC, ethertype, version/IHL */
+};
+
+static inline struct tf_eth4
+tf_eth4_of(const struct tf_port *p)
+{
+	uint8_t want[16] = { 0 }, mask[16] = { 0 };
+	struct tf_eth4 e;
+
+	memcpy(want, &p->mac, RTE_ETHER_ADDR_LEN);
+	memset(mask, 0xff, RTE_ETHER_ADDR_LEN);
+	want[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
+	want[14] = 0x45;
+	mask[12] = mask[13] = mask[14] = 0xff;
+	e.want = _mm_loadu_si128((const __m128i *)want);
+	e.mask = _mm_loadu_si128((const __m128i *)mask);
+	return e;
+}
+
+static __rte_always_inline int
+tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
+{
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN);
+
+	return rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
+	       _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *)eth),
+							      e->mask), e->want)) == 0xffff &&
+	       rte_be_to_cpu_16(ip->total_length) == rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN &&
+	       tf_cksum20_ok(ip);
+}
+
+/*
+ * tf_rrun: the way the first packet of a routed burst goes, for the burst
+ * encaps of the inline tunnels to take the packets after it that go the
+ * same way (tf_routed_run in worker.c).
+ */
+struct tf_rrun {
+	struct tf_eth4 e4;
+	const struct tf_table *t;
+	uint32_t hop;		/* the route's LPM next hop: its index */
+	uint32_t maxlen;	/* the longest frame the tunnel's MTU takes */
+	uint16_t room;		/* the headroom its template needs */
+	uint8_t local;		/* TF_RT_F_LOCAL: the route covers a gateway address */
+};
+
+/*
+ * tf_rrun_ok: m goes r's way: plain IPv4 (tf_plain4) with TTL left, routed
+ * by the same route, not to the gateway, within the tunnel's MTU and with
+ * headroom for its template. Read-only.
+ */
+static __rte_always_inline int
+tf_rrun_ok(const struct tf_rrun *r, const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	uint32_t hop;
+
+	return tf_plain4(&r->e4, m) && ip->time_to_live > 1 && rte_pktmbuf_pkt_len(m) <= r->maxlen &&
+	       rte_pktmbuf_headroom(m) >= r->room &&
+	       rte_lpm_lookup(r->t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &hop) == 0 && hop == r->hop &&
+	       !(r->local && tf_is_local4(r->t, ip->dst_addr));
+}
+
 /* Entry points of the protocol files, called by the classifier in worker.c. */
 static void tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			 struct rte_mbuf *m, const struct tf_outer *o);
@@ -1123,8 +1195,8 @@ static void tf_vxlan_encap(struct tf_worker *w, const struct tf_tunnel *tun, uin
 			   struct rte_mbuf *m);
 static __rte_always_inline void tf_gre_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						   uint32_t outer_len, uint16_t id);
-static __rte_noinline void tf_gre_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
-						    uint16_t n, uint16_t id);
+static __rte_noinline uint16_t tf_gre_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun,
+						  struct rte_mbuf **pkts, uint16_t n, uint16_t id, uint64_t *bytes);
 static __rte_always_inline int tf_gre_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						 const struct rte_mbuf *m, uint32_t *strip);
 static __rte_always_inline void tf_vxlan_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
@@ -1139,8 +1211,9 @@ static __rte_always_inline int tf_vxlan_decap_peek(struct tf_worker *w, const st
 						   const struct rte_mbuf *m);
 static __rte_always_inline void tf_l2tpv2_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						      uint32_t outer_len, uint16_t id);
-static __rte_noinline void tf_l2tpv2_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
-						 uint16_t n, uint16_t id);
+static __rte_noinline uint16_t tf_l2tpv2_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun,
+						     struct rte_mbuf **pkts, uint16_t n, uint16_t id,
+						     uint64_t *bytes);
 static __rte_always_inline void tf_l2tpv3_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						      uint32_t outer_len, uint16_t id);
 static __rte_noinline int tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun,
@@ -1180,8 +1253,8 @@ static void tf_srv6_encap_l2(struct tf_worker *w, const struct tf_tunnel *tun, u
 			     struct rte_mbuf *m);
 static __rte_always_inline void tf_srv6_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
 						    uint32_t outer_len);
-static __rte_noinline void tf_srv6_encap_burst(const struct tf_tunnel *tun, struct rte_mbuf **pkts,
-					       uint16_t n);
+static __rte_noinline uint16_t tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun,
+						   struct rte_mbuf **pkts, uint16_t n, uint64_t *bytes);
 static __rte_noinline int tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 					      struct rte_mbuf **pkts, uint16_t n);
 /* tf_srv6_input: -1 when the IPv6 destination is no local SID (m untouched), else 0 (m consumed). */

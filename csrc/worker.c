@@ -421,55 +421,58 @@ tf_burst_each(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 }
 
 /*
- * tf_plain4 says whether m is a plain IPv4 packet to the port's MAC, the
- * case every fast path starts from: header without options in the first
- * segment, total length exactly the frame's (no padding to trim), checksum
- * right. Anything else takes the full classifier, which drops or handles it.
- * The burst loops hand it the port's tf_eth4 pattern, made once per burst.
+ * tf_routed_run takes the common burst of a routed port in one pass: when
+ * its first packet is plain IPv4 routed into an inline tunnel (GRE, L2TPv2,
+ * SRv6), the tunnel's burst encap checks and encapsulates packets from the
+ * first on for as long as they go the same way (tf_rrun_ok), and they are
+ * counted and queued at once. Returns how many it took (0..n): the burst
+ * loop does the rest, which starts with the first packet that differs.
  */
-struct tf_eth4 {
-	__m128i want, mask;	/* the first 16 bytes: destination MAC, ethertype, version/IHL */
-};
-
-static inline struct tf_eth4
-tf_eth4_of(const struct tf_port *p)
+static __rte_always_inline uint16_t
+tf_routed_run(struct tf_worker *w, const struct tf_table *t, uint16_t in, const struct tf_eth4 *e4,
+	      struct rte_mbuf **pkts, uint16_t n)
 {
-	uint8_t want[16] = { 0 }, mask[16] = { 0 };
-	struct tf_eth4 e;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(pkts[0], const struct rte_ipv4_hdr *,
+								RTE_ETHER_HDR_LEN);
+	const struct tf_tunnel *tun;
+	const struct tf_route *rt;
+	struct tf_rrun r;
+	uint64_t bytes = 0;
+	uint16_t k;
 
-	memcpy(want, &p->mac, RTE_ETHER_ADDR_LEN);
-	memset(mask, 0xff, RTE_ETHER_ADDR_LEN);
-	want[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
-	want[14] = 0x45;
-	mask[12] = mask[13] = mask[14] = 0xff;
-	e.want = _mm_loadu_si128((const __m128i *)want);
-	e.mask = _mm_loadu_si128((const __m128i *)mask);
-	return e;
-}
-
-static __rte_always_inline int
-tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
-{
-	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + RTE_ETHER_HDR_LEN);
-
-	return rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(*ip) &&
-	       _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *)eth),
-							      e->mask), e->want)) == 0xffff &&
-	       rte_be_to_cpu_16(ip->total_length) == rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN &&
-	       tf_cksum20_ok(ip);
-}
-
-/* tf_any_local4: one of the n destinations (host order) is the gateway's. */
-static int
-tf_any_local4(const struct tf_table *t, const uint32_t *dst, uint16_t n)
-{
-	uint16_t i;
-
-	for (i = 0; i < n; i++)
-		if (tf_is_local4(t, rte_cpu_to_be_32(dst[i])))
-			return 1;
-	return 0;
+	if (!tf_plain4(e4, pkts[0]) || rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &r.hop) != 0)
+		return 0;
+	rt = &t->routes[r.hop];
+	if (rt->kind != TF_RT_TUNNEL)
+		return 0;
+	tun = &t->tunnels[rt->idx];
+	if (tun->fast != TF_FAST_GRE4 && tun->fast != TF_FAST_L2TPV2_4 && tun->fast != TF_FAST_SRV6)
+		return 0;
+	r.e4 = *e4;
+	r.t = t;
+	r.maxlen = (uint32_t)tun->mtu + 2 * RTE_ETHER_HDR_LEN - tun->hdr_len;
+	r.room = tun->hdr_len - RTE_ETHER_HDR_LEN;
+	r.local = rt->flags & TF_RT_F_LOCAL;
+	switch (tun->fast) {
+	case TF_FAST_GRE4:
+		k = tf_gre_encap_burst(&r, tun, pkts, n, w->ip_id, &bytes);
+		w->ip_id += k;
+		break;
+	case TF_FAST_L2TPV2_4:
+		k = tf_l2tpv2_encap_burst(&r, tun, pkts, n, w->ip_id, &bytes);
+		w->ip_id += k;
+		break;
+	default:
+		k = tf_srv6_encap_burst(&r, tun, pkts, n, &bytes);	/* no outer IPv4 id */
+		break;
+	}
+	if (k == 0)
+		return 0;
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.tun[tun->slot].encap_pkts += k;
+	w->ctr.tun[tun->slot].encap_bytes += bytes - (uint64_t)k * RTE_ETHER_HDR_LEN;
+	tf_tx_bulk(w, tun->out_port, pkts, k);
+	return k;
 }
 
 /*
@@ -496,10 +499,13 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct tf_txc txc = { NULL, 0, 0 };
 	const struct tf_tunnel *last = NULL;
 	struct tf_tpl tp = { 0 };
-	uint32_t maxlen = 0, minroom = UINT16_MAX, hops = 0;
 	const struct tf_eth4 e4 = tf_eth4_of(p);
 	uint16_t i, id;
 
+	/* the common burst: as many packets as go the first one's way, in one pass */
+	i = tf_routed_run(w, t, in, &e4, pkts, n);
+	pkts += i;
+	n -= i;
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
@@ -509,8 +515,6 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += len;
-		maxlen = RTE_MAX(maxlen, len);
-		minroom = RTE_MIN(minroom, (uint32_t)rte_pktmbuf_headroom(m));
 		dst[i] = 0;
 		/* to the gateway or not: seen by the route (TF_RT_F_LOCAL) */
 		if (tf_plain4(&e4, m) && ip->time_to_live > 1) {
@@ -525,40 +529,6 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		return;
 	}
 	rte_lpm_lookup_bulk(t->lpm4, dst, hop, n);
-	/*
-	 * The common burst: every packet plain and routed by one route into one
-	 * inline tunnel, all within its MTU and headroom. Encapsulated in one
-	 * pass and queued at once (order kept: nothing else leaves this burst).
-	 */
-	for (i = 0; i < n; i++)
-		hops |= hop[i] ^ hop[0];
-	if (fast == (n == 64 ? ~0ull : (1ull << n) - 1) && hops == 0 &&
-	    (hop[0] & RTE_LPM_LOOKUP_SUCCESS)) {
-		const struct tf_route *rt = &t->routes[hop[0] & 0xffffff];
-		const struct tf_tunnel *tun = &t->tunnels[rt->idx];
-
-		if (rt->kind == TF_RT_TUNNEL &&
-		    (tun->fast == TF_FAST_GRE4 || tun->fast == TF_FAST_L2TPV2_4 || tun->fast == TF_FAST_SRV6) &&
-		    maxlen + tun->hdr_len - 2 * RTE_ETHER_HDR_LEN <= tun->mtu &&
-		    minroom + RTE_ETHER_HDR_LEN >= tun->hdr_len &&
-		    !((rt->flags & TF_RT_F_LOCAL) && tf_any_local4(t, dst, n))) {
-			struct tf_tun_ctr *c = &w->ctr.tun[tun->slot];
-
-			if (tun->fast == TF_FAST_SRV6) {
-				tf_srv6_encap_burst(tun, pkts, n);	/* no outer IPv4 id */
-			} else {
-				if (tun->fast == TF_FAST_GRE4)
-					tf_gre_encap_burst(tun, pkts, n, w->ip_id);
-				else
-					tf_l2tpv2_encap_burst(tun, pkts, n, w->ip_id);
-				w->ip_id += n;
-			}
-			c->encap_pkts += n;
-			c->encap_bytes += bytes - (uint64_t)n * RTE_ETHER_HDR_LEN;
-			tf_tx_bulk(w, tun->out_port, pkts, n);
-			return;
-		}
-	}
 	id = w->ip_id;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
