@@ -379,7 +379,6 @@ tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *
 	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off, id = w->ip_id;
 	const uint32_t maxlen = tp.mtu + RTE_ETHER_HDR_LEN - tp.hdr_len;
 	const int udp = tp.flags & TF_TUN_F_L2TP_UDP, big = tp.hdr_len > 48;
-	struct tf_tun_ctr *c = &w->ctr.tun[tp.slot];
 	uint64_t bytes = 0;
 	struct tf_tplv v;
 	uint16_t i;
@@ -410,17 +409,7 @@ tf_l2tpv3_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *
 			((struct rte_udp_hdr *)(h + udp_off))->dgram_len =
 				rte_cpu_to_be_16((uint16_t)(outer_len - (udp_off - RTE_ETHER_HDR_LEN)));
 	}
-	if (i < n) {
-		while (i-- > 0)
-			tf_mbuf_strip(pkts[i], tp.hdr_len);
-		return 0;
-	}
-	w->ip_id += n;
-	w->ctr.port[in].rx_bytes += bytes;
-	c->encap_pkts += n;
-	c->encap_bytes += bytes;
-	tf_tx_bulk(w, tp.out_port, pkts, n);
-	return 1;
+	return tf_l2_burst_end(w, in, &tp, pkts, n, i, bytes);
 }
 
 /* Offsets in a frame over plain IPv4 (tf_plain4: no options). */

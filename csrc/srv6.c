@@ -429,11 +429,11 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const uint8_t *f0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
 	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(f0 + RTE_ETHER_HDR_LEN);
 	const uint32_t l3_off = RTE_ETHER_HDR_LEN + sizeof(*ip6);
-	uint32_t maxl3 = 0, in_off = l3_off, idx, strip, route = 0;
-	uint8_t mask[64] = { 0 }, e[16];
+	uint32_t maxl3 = 0, in_off = l3_off, idx, route = 0;
+	uint8_t mask[64] = { 0 };
 	const struct tf_nexthop *nh;
 	const struct tf_sid *sid;
-	uint64_t bytes = 0, e0, e1;
+	uint64_t bytes = 0;
 	struct tf_sig64 sg;
 	uint16_t i;
 
@@ -502,23 +502,7 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	}
 	if (maxl3 > t->port[nh->port].mtu)
 		return 0;
-	/* the new Ethernet header as two overlapping 8-byte stores */
-	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
-	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
-	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
-	e[13] = 0x00;
-	memcpy(&e0, e, 8);
-	memcpy(&e1, e + 6, 8);
-	strip = in_off - RTE_ETHER_HDR_LEN;
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + strip;
-
-		tf_mbuf_strip(m, (uint16_t)strip);
-		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
-		memcpy(f, &e0, 8);
-		memcpy(f + 6, &e1, 8);
-	}
+	tf_reframe4_burst(t, nh, pkts, n, in_off - RTE_ETHER_HDR_LEN);
 	w->ctr.port[in].rx_bytes += bytes;
 	w->ctr.sid[idx].pkts += n;
 	w->ctr.sid[idx].bytes += bytes;

@@ -1038,6 +1038,62 @@ tf_l2_deliver(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 	tf_l2_out(w, t, in, m, tun->l2_port, tun->l2_vlan);
 }
 
+/*
+ * tf_reframe4_burst ends a uniform routed decap (GRE, L2TPv2, SRv6
+ * End.DX4/DT4): each frame loses its first strip bytes (0: already taken)
+ * and its inner IPv4 packet gets the TTL decremented and an Ethernet header
+ * to next hop nh.
+ */
+static __rte_always_inline void
+tf_reframe4_burst(const struct tf_table *t, const struct tf_nexthop *nh, struct rte_mbuf **pkts,
+		  uint16_t n, uint32_t strip)
+{
+	uint64_t e0, e1;
+	uint8_t e[16];
+	uint16_t i;
+
+	/* the new Ethernet header as two overlapping 8-byte stores */
+	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
+	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
+	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
+	e[13] = 0x00;
+	memcpy(&e0, e, 8);
+	memcpy(&e1, e + 6, 8);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + strip;
+
+		if (strip != 0)
+			tf_mbuf_strip(m, (uint16_t)strip);
+		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
+		memcpy(f, &e0, 8);
+		memcpy(f + 6, &e1, 8);
+	}
+}
+
+/*
+ * tf_l2_burst_end ends a one-pass bridged encap (VXLAN, L2TPv3) of n frames
+ * into tp's tunnel that stopped at frame i (bytes: the frame bytes of those
+ * before): all taken, they are counted and queued, 1; else the i already
+ * encapsulated get their frames back as they came, 0.
+ */
+static __rte_always_inline int
+tf_l2_burst_end(struct tf_worker *w, uint16_t in, const struct tf_tpl *tp, struct rte_mbuf **pkts,
+		uint16_t n, uint16_t i, uint64_t bytes)
+{
+	if (i < n) {
+		while (i-- > 0)
+			tf_mbuf_strip(pkts[i], tp->hdr_len);
+		return 0;
+	}
+	w->ip_id += n;
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.tun[tp->slot].encap_pkts += n;
+	w->ctr.tun[tp->slot].encap_bytes += bytes;
+	tf_tx_bulk(w, tp->out_port, pkts, n);
+	return 1;
+}
+
 /* tf_strip_undo gives the first n mbufs of a uniform decap back the strip bytes it took. */
 static __rte_always_inline void
 tf_strip_undo(struct rte_mbuf **pkts, uint16_t n, uint32_t strip)
@@ -1067,8 +1123,6 @@ tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	uint32_t hop[TF_BURST_MAX], hops = 0;
 	const struct tf_nexthop *nh;
 	const struct tf_route *rt;
-	uint64_t e0, e1;
-	uint8_t e[16];
 	uint16_t i;
 
 	hop[0] = 0;	/* n >= 1: for the compiler */
@@ -1083,23 +1137,7 @@ tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	nh = &t->nexthops[rt->idx];
 	if (maxl3 > t->port[nh->port].mtu)
 		goto refuse;
-	/* the new Ethernet header as two overlapping 8-byte stores */
-	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
-	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
-	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
-	e[13] = 0x00;
-	memcpy(&e0, e, 8);
-	memcpy(&e1, e + 6, 8);
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + (stripped ? 0 : strip);
-
-		if (!stripped)
-			tf_mbuf_strip(m, (uint16_t)strip);
-		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
-		memcpy(f, &e0, 8);
-		memcpy(f + 6, &e1, 8);
-	}
+	tf_reframe4_burst(t, nh, pkts, n, stripped ? 0 : strip);
 	w->ctr.port[in].rx_bytes += bytes;
 	w->ctr.tun[slot].decap_pkts += n;
 	w->ctr.tun[slot].decap_bytes += bytes - (uint64_t)n * (RTE_ETHER_HDR_LEN + strip);

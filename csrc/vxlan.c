@@ -87,7 +87,6 @@ tf_vxlan_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *t
 	const struct tf_tpl tp = tf_tpl_of(tun);
 	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off, id = w->ip_id;
 	const uint32_t maxlen = tp.mtu + RTE_ETHER_HDR_LEN - tp.hdr_len;
-	struct tf_tun_ctr *c = &w->ctr.tun[tp.slot];
 	uint64_t bytes = 0;
 	struct tf_tplv v;
 	uint16_t i;
@@ -119,17 +118,7 @@ tf_vxlan_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *t
 		_mm_storeu_si128((__m128i *)(h + 32), v.c);
 		_mm_storeu_si128((__m128i *)(h + last), l);
 	}
-	if (i < n) {
-		while (i-- > 0)
-			tf_mbuf_strip(pkts[i], tp.hdr_len);
-		return 0;
-	}
-	w->ip_id += n;
-	w->ctr.port[in].rx_bytes += bytes;
-	c->encap_pkts += n;
-	c->encap_bytes += bytes;
-	tf_tx_bulk(w, tp.out_port, pkts, n);
-	return 1;
+	return tf_l2_burst_end(w, in, &tp, pkts, n, i, bytes);
 }
 
 /*
