@@ -95,11 +95,12 @@ tf_sids_build(struct tf_table *t, uint32_t gen)
 static int
 tf_route_has_local(const struct tf_table *t, const struct tf_route *r)
 {
-	uint32_t a4, mask = r->depth == 0 ? 0 : ~0u << (32 - r->depth);
+	uint32_t a4, mask;
 	uint16_t i;
 
 	if (r->af != 4)
 		return 1;
+	mask = r->depth == 0 ? 0 : ~0u << (32 - r->depth);	/* depth 1..32 here */
 	memcpy(&a4, r->addr, sizeof(a4));
 	for (i = 0; i < t->nb_local4; i++)
 		if (((rte_be_to_cpu_32(t->local4[i]) ^ rte_be_to_cpu_32(a4)) & mask) == 0)
