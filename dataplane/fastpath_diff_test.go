@@ -71,35 +71,14 @@ func fvcEdit(f []byte, fn func(ip []byte)) []byte {
 	return f
 }
 
+// fvcSame runs in on port both ways on the base rig plus fvcExtra and extra.
 func fvcSame(t *testing.T, extra, port string, in [][]byte) *result {
 	t.Helper()
-	run := func(each bool) *result {
+	return fvcSameRig(t, func() *rig {
 		r := newRig(t)
 		r.extra = fvcExtra + extra
-		g, total := r.open(map[string][][]byte{port: in})
-		defer g.Close()
-		if each {
-			require.NoError(t, g.ArmTapAll())
-		}
-		require.NoError(t, g.Start())
-		return r.finish(g, total)
-	}
-	fast, each := run(false), run(true)
-	for p, out := range each.out {
-		require.Equal(t, len(out), len(fast.out[p]), "port %s frame count", p)
-		for i := range out {
-			require.Equal(t, out[i], fast.out[p][i], "port %s frame %d", p, i)
-		}
-	}
-	fc, ec := fast.ctr, each.ctr
-	fc.Polls, fc.BusyPolls, ec.Polls, ec.BusyPolls = 0, 0, 0, 0
-	require.Equal(t, ec, fc)
-	tx := map[string]int{}
-	for p, o := range fast.out {
-		tx[p] = len(o)
-	}
-	t.Logf("in %d tx %v drops %v icmp %v", len(in), tx, nonZero(fast.ctr.Drops), nonZero(fast.ctr.ICMPErrors))
-	return fast
+		return r
+	}, port, in)
 }
 
 func TestFastVsClassifierRouted(t *testing.T) {
@@ -365,7 +344,9 @@ func TestFastVsClassifierUnderlay(t *testing.T) {
 	}
 }
 
-// fvcSameRig: mk builds a fresh rig per run
+// fvcSameRig runs in on port twice, on fresh rigs from mk: through the
+// burst loops and with the tap armed (the classifier frame by frame), and
+// requires the same frames on every port and the same counters.
 func fvcSameRig(t *testing.T, mk func() *rig, port string, in [][]byte) *result {
 	t.Helper()
 	run := func(each bool) *result {
@@ -546,23 +527,29 @@ func TestFastVsClassifierSRv6(t *testing.T) {
 	}
 }
 
+// fvcL2TPRig makes rigs on the L2TP uniform test's ports and base config plus extra.
+func fvcL2TPRig(t *testing.T, extra string) func() *rig {
+	return func() *rig {
+		r := newRig(t)
+		r.conf = uniformL2TPBase
+		r.ports = uniformL2TPPorts
+		r.extra = extra
+		return r
+	}
+}
+
+// fvcSized: k frames of base's flows, 64 to 463 bytes.
+func fvcSized(base pktgen.Flow, k int) [][]byte {
+	var out [][]byte
+	for i := 0; i < k; i++ {
+		out = append(out, pktgen.FrameOfSize(pktgen.FlowN(base, i%5), 64+(i*37)%400, i))
+	}
+	return out
+}
+
 func TestFastVsClassifierL2TP(t *testing.T) {
-	mk := func(extra string) func() *rig {
-		return func() *rig {
-			r := newRig(t)
-			r.conf = uniformL2TPBase
-			r.ports = uniformL2TPPorts
-			r.extra = extra
-			return r
-		}
-	}
-	sized := func(base pktgen.Flow, k int) [][]byte {
-		var out [][]byte
-		for i := 0; i < k; i++ {
-			out = append(out, pktgen.FrameOfSize(pktgen.FlowN(base, i%5), 64+(i*37)%400, i))
-		}
-		return out
-	}
+	mk := func(extra string) func() *rig { return fvcL2TPRig(t, extra) }
+	sized := fvcSized
 	ret := returnFlow()
 	ret.Dst = netip.MustParseAddr("10.1.9.5")
 	peer := l2tpPeer{zeroCsum: true}
@@ -625,22 +612,8 @@ func TestFastVsClassifierL2TP(t *testing.T) {
 }
 
 func TestFastVsClassifierL2TPFields(t *testing.T) {
-	mk := func(extra string) func() *rig {
-		return func() *rig {
-			r := newRig(t)
-			r.conf = uniformL2TPBase
-			r.ports = uniformL2TPPorts
-			r.extra = extra
-			return r
-		}
-	}
-	sized := func(base pktgen.Flow, k int) [][]byte {
-		var out [][]byte
-		for i := 0; i < k; i++ {
-			out = append(out, pktgen.FrameOfSize(pktgen.FlowN(base, i%5), 64+(i*37)%400, i))
-		}
-		return out
-	}
+	mk := func(extra string) func() *rig { return fvcL2TPRig(t, extra) }
+	sized := fvcSized
 	ret := returnFlow()
 	ret.Dst = netip.MustParseAddr("10.1.9.5")
 	peer := l2tpPeer{zeroCsum: true}
