@@ -81,19 +81,22 @@ func fvcSame(t *testing.T, extra, port string, in [][]byte) *result {
 	}, port, in)
 }
 
+// fvcTo: frame i (size bytes) of the inner flows to dst.
+func fvcTo(dst string, i, size int) []byte {
+	f := innerFlow()
+	f.Dst = netip.MustParseAddr(dst)
+	return pktgen.FrameOfSize(pktgen.FlowN(f, i%5), size, i)
+}
+
+// fvcN: k frames of the inner flows to dst, 64 to 463 bytes.
+func fvcN(dst string, k int) [][]byte {
+	f := innerFlow()
+	f.Dst = netip.MustParseAddr(dst)
+	return fvcSized(f, k)
+}
+
 func TestFastVsClassifierRouted(t *testing.T) {
-	to := func(dst string, i, size int) []byte {
-		f := innerFlow()
-		f.Dst = netip.MustParseAddr(dst)
-		return pktgen.FrameOfSize(pktgen.FlowN(f, i%5), size, i)
-	}
-	n := func(dst string, k int) [][]byte {
-		var out [][]byte
-		for i := 0; i < k; i++ {
-			out = append(out, to(dst, i, 64+(i*37)%400))
-		}
-		return out
-	}
+	to, n := fvcTo, fvcN
 	cat := func(parts ...[][]byte) [][]byte {
 		var out [][]byte
 		for _, p := range parts {
@@ -392,11 +395,7 @@ func TestFastVsClassifierJumbo(t *testing.T) {
 		r.extra = fvcExtra
 		return r
 	}
-	to := func(dst string, i, size int) []byte {
-		f := innerFlow()
-		f.Dst = netip.MustParseAddr(dst)
-		return pktgen.FrameOfSize(pktgen.FlowN(f, i%5), size, i)
-	}
+	to := fvcTo
 	mix := func(dst string) [][]byte {
 		var o [][]byte
 		for i, s := range []int{3000, 100, 8000, 2047, 2048, 2049, 1500, 9000, 9050, 9100, 4100, 64} {
@@ -698,18 +697,7 @@ func TestFastVsClassifierL2Sweep(t *testing.T) {
 }
 
 func TestFastVsClassifierRoutedMisc(t *testing.T) {
-	to := func(dst string, i, size int) []byte {
-		f := innerFlow()
-		f.Dst = netip.MustParseAddr(dst)
-		return pktgen.FrameOfSize(pktgen.FlowN(f, i%5), size, i)
-	}
-	n := func(dst string, k int) [][]byte {
-		var o [][]byte
-		for i := 0; i < k; i++ {
-			o = append(o, to(dst, i, 64+(i*37)%400))
-		}
-		return o
-	}
+	to, n := fvcTo, fvcN
 	v6 := pktgen.FrameOfSize(flow6("2001:db8:2::9"), 120, 1)
 	tg := tagged(to("10.7.0.9", 1, 100), 5)
 	long := fvcEdit(to("10.7.0.9", 2, 100), func(ip []byte) { binary.BigEndian.PutUint16(ip[2:], binary.BigEndian.Uint16(ip[2:])+6) })
