@@ -128,6 +128,7 @@ struct tf_esp_stage {
 	uint16_t n;
 	struct tf_esp_pkt p[2 * TF_BURST_MAX];
 	uint8_t via_sa;			/* the packet in hand was decrypted by an SA (tf_esp_gre_in) */
+	uint8_t each;			/* the burst went packet by packet (tap armed): no short ways */
 };
 
 enum tf_alg { TF_ALG_AES_GCM = 1, TF_ALG_AES_CBC = 2, TF_ALG_NULL = 3 };

@@ -1308,6 +1308,11 @@ static void tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t
 			 struct rte_mbuf *m, const struct tf_outer *o);
 static void tf_esp_encap(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16_t in,
 			 struct rte_mbuf *m, uint16_t ethertype);
+static __rte_noinline uint16_t tf_esp_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						  const struct tf_eth4 *e4, struct rte_mbuf **pkts, uint16_t n);
+static __rte_noinline uint16_t tf_esp_encap_burst(struct tf_worker *w, const struct tf_rrun *r, uint16_t sai,
+						  uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+						  uint64_t *bytes);
 static void tf_esp_flush(struct tf_worker *w, const struct tf_table *t);
 static void tf_esp_encap_sa(struct tf_worker *w, const struct tf_esp *e, uint16_t sai, uint16_t in,
 			    struct rte_mbuf *m, uint16_t ethertype);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <rte_arp.h>
+#include <rte_esp.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_lpm.h>
@@ -443,16 +444,29 @@ tf_routed_run(struct tf_worker *w, const struct tf_table *t, uint16_t in, const 
 	if (!tf_plain4(e4, pkts[0]) || rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &r.hop) != 0)
 		return 0;
 	rt = &t->routes[r.hop];
+	r.e4 = *e4;
+	r.t = t;
+	r.local = rt->flags & TF_RT_F_LOCAL;
+	if (rt->kind == TF_RT_ESP) {
+		const struct tf_sa *sa;
+
+		/* staged, not sent: the SA's group sends them after the burst */
+		if (t->esp == NULL || rt->idx >= t->esp->nb_sa || t->esp->sa[rt->idx].inner_af != 4)
+			return 0;
+		sa = &t->esp->sa[rt->idx];
+		r.maxlen = tf_sa_inner_mtu(sa) + RTE_ETHER_HDR_LEN;
+		r.room = sa->hdr_len + sizeof(struct rte_esp_hdr) + sa->iv_len - RTE_ETHER_HDR_LEN;
+		k = tf_esp_encap_burst(w, &r, rt->idx, in, pkts, n, &bytes);
+		w->ctr.port[in].rx_bytes += bytes;
+		return k;
+	}
 	if (rt->kind != TF_RT_TUNNEL)
 		return 0;
 	tun = &t->tunnels[rt->idx];
 	if (tun->fast != TF_FAST_GRE4 && tun->fast != TF_FAST_L2TPV2_4 && tun->fast != TF_FAST_SRV6)
 		return 0;
-	r.e4 = *e4;
-	r.t = t;
 	r.maxlen = (uint32_t)tun->mtu + 2 * RTE_ETHER_HDR_LEN - tun->hdr_len;
 	r.room = tun->hdr_len - RTE_ETHER_HDR_LEN;
-	r.local = rt->flags & TF_RT_F_LOCAL;
 	switch (tun->fast) {
 	case TF_FAST_GRE4:
 		k = tf_gre_encap_burst(&r, tun, pkts, n, w->ip_id, &bytes);
@@ -735,6 +749,13 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	    (i == TF_FV_L2TPV3 && tf_l2tpv3_decap_burst(w, t, in, pkts, n, ti, s)) ||
 	    (i == TF_FV_FULL && t->nb_sids != 0 && tf_srv6_decap_burst(w, t, in, pkts, n)))
 		return;
+	if (i == TF_FV_ESP) {	/* staged from the first on, as long as they are like it */
+		i = tf_esp_decap_burst(w, t, in, &e4, pkts, n);
+		pkts += i;
+		n -= i;
+		if (n == 0)
+			return;
+	}
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 
@@ -825,7 +846,8 @@ tf_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const struct tf_port *p = &t->port[in];
 
 	w->ctr.port[in].rx_pkts += n;
-	if (unlikely(__atomic_load_n(&w->tap.left, __ATOMIC_RELAXED) != 0))
+	w->esp.each = __atomic_load_n(&w->tap.left, __ATOMIC_RELAXED) != 0;
+	if (unlikely(w->esp.each))
 		tf_burst_each(w, t, in, pkts, n);
 	else if (p->side == TF_SIDE_UNDERLAY)
 		tf_burst_underlay(w, t, in, pkts, n);
