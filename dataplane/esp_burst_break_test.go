@@ -813,6 +813,14 @@ func TestESPBurstBreak(t *testing.T) {
 			// IHL 6 (the UDP ports read as options) is a valid header: encrypted per packet
 			drops: map[string]uint64{"policy_mismatch": 1},
 			icmp:  map[string]uint64{"ttl_expired": 1}},
+		{name: "out-selectors-first-mid-last", port: "inner",
+			in: func() [][]byte {
+				stray := func(i int) []byte { // from outside oA's selectors (10.1.0/24)
+					return ip4e(to("10.3.8.9", i, 90), func(ip []byte) { ip[12], ip[13], ip[14], ip[15] = 10, 1, 7, 7 })
+				}
+				return cat([][]byte{stray(0)}, toN("10.3.8.1", 5), [][]byte{stray(1)}, toN("10.3.8.2", 3), [][]byte{stray(2)})
+			},
+			drops: map[string]uint64{"policy_mismatch": 3}, sa: map[string]uint64{"oA": 8}},
 		{name: "out-ttl1-first", port: "inner",
 			in:    func() [][]byte { return cat([][]byte{ip4e(to("10.3.3.2", 1, 100), ttl(1))}, toN("10.3.3.1", 3)) },
 			drops: map[string]uint64{}, icmp: map[string]uint64{"ttl_expired": 1}},
