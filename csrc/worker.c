@@ -697,6 +697,8 @@ tf_underlay_verdict(struct tf_worker *w, const struct tf_table *t, const struct 
 		/* the first UDP protocol of that port decides, as in tf_rx_l4 */
 		for (u = 0; u < t->nb_udp && dport != rte_cpu_to_be_16(t->udp[u].port); u++)
 			;
+		if (u < t->nb_udp && t->udp[u].type == TF_TUN_ESP)
+			return TF_FV_ESP;	/* ESP in UDP (RFC 3948): staged as tf_rx_l4 would */
 		if (u < t->nb_udp && t->udp[u].type == TF_TUN_VXLAN) {
 			*ti = tf_vxlan_decap_peek(w, t, m);
 			return *ti >= 0 ? TF_FV_VXLAN : TF_FV_FULL;
