@@ -253,3 +253,41 @@ func TestVerify(t *testing.T) {
 		}
 	}
 }
+
+// TestRounds: round i pairs run i of every tool; a round with an invalid
+// run of tunfwd or of the reference leaves that figure out, and the secgw
+// ratio of a round takes its faster mode.
+func TestRounds(t *testing.T) {
+	runs := func(mpps ...float64) []Run {
+		var rs []Run
+		for _, m := range mpps {
+			rs = append(rs, Run{Mpps: m, Valid: m > 0})
+		}
+		return rs
+	}
+	pr := PointResult{Point: Point{Proto: "esp", Dir: "encap", Size: 64}, Runs: map[string][]Run{
+		"tunfwd":          runs(6, 4, 5, 8),
+		"testpmd":         runs(40, 20, 0, 40),
+		"secgw-cpu":       runs(5, 4, 4, 0),
+		"secgw-lookaside": runs(4, 2, 5, 10),
+	}}
+	pr.summarize(3e9)
+	r := pr.Rounds
+	if r.RatioTP.N != 3 || r.RatioTP.Median != 0.2 || r.RatioTP.Min != 0.15 || r.RatioTP.Max != 0.2 {
+		t.Errorf("ratio testpmd %+v, want median 0.2 of 0.15, 0.2, 0.2", r.RatioTP)
+	}
+	// secgw: 6/5, 4/4, 5/5, 8/10
+	if r.RatioSecgw.N != 4 || r.RatioSecgw.Median != 1 || r.RatioSecgw.Min != 0.8 || r.RatioSecgw.Max != 1.2 {
+		t.Errorf("ratio secgw %+v, want median 1 of 0.8..1.2", r.RatioSecgw)
+	}
+	// added: 3e9/6e6 - 3e9/40e6 = 425, 3e9/4e6 - 3e9/20e6 = 600, 3e9/8e6 - 3e9/40e6 = 300
+	if r.Added.N != 3 || r.Added.Median != 425 || r.Added.Min != 300 || r.Added.Max != 600 {
+		t.Errorf("added %+v, want median 425 of 300..600", r.Added)
+	}
+	if r.RatioOVS.N != 0 || roundsRow(pr)[4] != "-" {
+		t.Errorf("no OVS runs: %+v %q", r.RatioOVS, roundsRow(pr)[4])
+	}
+	if got := roundsRow(pr)[5]; got != "1.00 (0.80..1.20)" {
+		t.Errorf("secgw cell %q", got)
+	}
+}

@@ -57,12 +57,75 @@ type PointResult struct {
 	RatioOVS   float64            `json:"ratio_to_ovs"`
 	Secgw      string             `json:"secgw_best,omitempty"` // ESP: the faster ipsec-secgw mode
 	RatioSecgw float64            `json:"ratio_to_secgw"`
+	Rounds     Rounds             `json:"rounds"`            // the same figures round by round
 	Scaling    map[string]float64 `json:"scaling,omitempty"` // by tool: Mpps over the same point's with 1 worker
 	Valid      bool               `json:"valid"`             // every tunfwd run valid (no drop, counters add up)
 	Lcores     string             `json:"lcores,omitempty"`  // the EAL --lcores map, when workers had to share a CPU
 	SharedCPU  bool               `json:"shared_cpu"`        // a worker ran on the main lcore's CPU
 	Setup      []string           `json:"setup,omitempty"`   // how the point ran (tools left out)
 	Notes      []string           `json:"notes,omitempty"`
+}
+
+// Rounds are a point's figures taken round by round: the runs of one round
+// (tunfwd, then each reference) ran back to back, so a slow phase of the
+// shared machine, which lasts seconds to minutes, hits them alike; between
+// rounds it does not. Each is the median over the rounds in which all the
+// runs it needs were valid, with the lowest and highest round.
+type Rounds struct {
+	Added      Spread `json:"added_cycles_over_testpmd"`
+	RatioTP    Spread `json:"ratio_to_testpmd"`
+	RatioOVS   Spread `json:"ratio_to_ovs"`
+	RatioSecgw Spread `json:"ratio_to_secgw"` // each round against its faster ipsec-secgw mode
+}
+
+// Spread is a median over rounds with its range; N 0: no round had the runs.
+type Spread struct {
+	Median, Min, Max float64
+	N                int
+}
+
+func spread(v []float64) Spread {
+	if len(v) == 0 {
+		return Spread{}
+	}
+	s := Spread{Median: median(v), Min: v[0], Max: v[0], N: len(v)}
+	for _, x := range v {
+		s.Min, s.Max = min(s.Min, x), max(s.Max, x)
+	}
+	return s
+}
+
+// rounds pairs run i of tunfwd with run i of each reference (the driver
+// runs one of each per round, in that order).
+func (pr *PointResult) rounds(clockHz float64) {
+	tf := pr.Runs["tunfwd"]
+	at := func(tool string, i int) float64 { // Mpps of tool's run in round i, 0 if none or invalid
+		if rs := pr.Runs[tool]; i < len(rs) && rs[i].Valid {
+			return rs[i].Mpps
+		}
+		return 0
+	}
+	var added, tp, ovs, sg []float64
+	for i := range tf {
+		t := at("tunfwd", i)
+		if t == 0 {
+			continue
+		}
+		if p := at("testpmd", i); p > 0 {
+			tp = append(tp, t/p)
+			if clockHz > 0 {
+				w := float64(max(1, pr.Workers))
+				added = append(added, clockHz*w/(t*1e6)-clockHz*w/(p*1e6))
+			}
+		}
+		if o := at("ovs", i); o > 0 {
+			ovs = append(ovs, t/o)
+		}
+		if s := max(at("secgw-cpu", i), at("secgw-lookaside", i)); s > 0 {
+			sg = append(sg, t/s)
+		}
+	}
+	pr.Rounds = Rounds{Added: spread(added), RatioTP: spread(tp), RatioOVS: spread(ovs), RatioSecgw: spread(sg)}
 }
 
 // benchClock is the clock used for every cycles/packet figure: the median
@@ -158,6 +221,7 @@ func (pr *PointResult) summarize(clockHz float64) {
 	if !pr.Valid {
 		return
 	}
+	pr.rounds(clockHz)
 	if tp := pr.Mpps["testpmd"]; tp > 0 {
 		pr.RatioTP = pr.Mpps["tunfwd"] / tp
 		if pr.CPP["tunfwd"] > 0 && pr.CPP["testpmd"] > 0 {
@@ -259,6 +323,26 @@ func row(pr PointResult) []string {
 		fmt.Sprint(pr.Mbufs["tunfwd"])}
 }
 
+const roundsTitle = "Round by round (each round's tools ran back to back; median over rounds, lowest..highest round):"
+
+var roundsHeader = []string{"point", "rounds", "added cycles", "ratio testpmd", "ratio OVS", "ratio secgw"}
+
+func roundsRow(pr PointResult) []string {
+	r := pr.Rounds
+	f := func(s Spread, format string) string {
+		if s.N == 0 {
+			return "-"
+		}
+		return fmt.Sprintf(format+" ("+format+".."+format+")", s.Median, s.Min, s.Max)
+	}
+	name := pr.Name
+	if !pr.Valid {
+		name += " (INVALID)"
+	}
+	return []string{name, fmt.Sprint(max(r.RatioTP.N, r.Added.N)), f(r.Added, "%+.1f"), f(r.RatioTP, "%.2f"),
+		f(r.RatioOVS, "%.2f"), f(r.RatioSecgw, "%.2f")}
+}
+
 var scalingHeader = []string{"point", "workers", "tunfwd Mpps", "tunfwd 1w Mpps", "tunfwd scaling", "testpmd Mpps", "testpmd 1w Mpps", "testpmd scaling"}
 
 const sharedNote = "* a worker shared the main lcore's CPU (fewer CPUs than workers + 1; EAL --lcores): not a clean scaling figure"
@@ -294,6 +378,13 @@ func printTable(w io.Writer, res *Results) {
 		fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
 		for _, pr := range m.Points {
 			fmt.Fprintln(tw, strings.Join(row(pr), "\t")+"\t")
+		}
+		tw.Flush()
+		fmt.Fprintln(w, "\n"+roundsTitle)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, strings.Join(roundsHeader, "\t")+"\t")
+		for _, pr := range m.Points {
+			fmt.Fprintln(tw, strings.Join(roundsRow(pr), "\t")+"\t")
 		}
 		tw.Flush()
 		if sc := scalingRows(m); len(sc) > 0 {
@@ -335,6 +426,11 @@ func (res *Results) markdown() string {
 				fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
 			}
 			fmt.Fprintf(&b, "\n%s\n", sharedNote)
+		}
+		fmt.Fprintf(&b, "\n%s\n\n| %s |\n|%s\n", roundsTitle, strings.Join(roundsHeader, " | "),
+			strings.Repeat(" ---: |", len(roundsHeader)))
+		for _, pr := range m.Points {
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(roundsRow(pr), " | "))
 		}
 		for _, pr := range m.Points {
 			for _, n := range pr.Notes {

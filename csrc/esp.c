@@ -231,17 +231,22 @@ tf_esp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
  * tf_esp_decap_burst stages the frames of an underlay burst that are ESP
  * like its first (tf_underlay_verdict: TF_FV_ESP), from the first on, for
  * as long as they are: plain IPv4 (tf_plain4) to the same local address,
- * not a fragment, protocol 50 with the same SPI and a ciphertext in whole
- * blocks. One SA lookup for them all instead of one a frame; what
- * tf_esp_decap checks, checked here in a few compares. Returns how many it
- * staged: the burst loop does the rest.
+ * not a fragment, protocol 50, or UDP to the same port with the right
+ * length (RFC 3948: its checksum is not checked), with the same SPI and a
+ * ciphertext in whole blocks. One SA lookup for them all instead of one a
+ * frame; what tf_esp_decap checks, checked here in a few compares. Returns
+ * how many it staged: the burst loop does the rest.
  */
 static __rte_noinline uint16_t
 tf_esp_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		   const struct tf_eth4 *e4, struct rte_mbuf **pkts, uint16_t n)
 {
-	const uint32_t off = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr);
+	const uint32_t l4 = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr);
 	const uint8_t *f0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+	const uint8_t proto = f0[RTE_ETHER_HDR_LEN + offsetof(struct rte_ipv4_hdr, next_proto_id)];
+	/* UDP 4500 (tf_underlay_verdict): the ESP header after 8 bytes of UDP */
+	const uint32_t off = l4 + (proto == IPPROTO_UDP ? sizeof(struct rte_udp_hdr) : 0);
+	const struct rte_udp_hdr *u0 = (const struct rte_udp_hdr *)(f0 + l4);
 	uint32_t dst, spi, over, mask;
 	struct tf_sa_key k = { .af = 4 };
 	const struct tf_sa *sa;
@@ -269,13 +274,20 @@ tf_esp_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		uint32_t len = rte_pktmbuf_pkt_len(m), body = len - off - over;
 
 		/* tf_plain4 first: the lengths below hold once it has */
-		if (!tf_plain4(e4, m) || ip->dst_addr != dst || ip->next_proto_id != IPPROTO_ESP ||
+		if (!tf_plain4(e4, m) || ip->dst_addr != dst || ip->next_proto_id != proto ||
 		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) ||
 		    rte_pktmbuf_data_len(m) < off + sizeof(struct rte_esp_hdr) || tf_load32(f + off) != spi ||
 		    len < off + over + sa->pad_align || (body & mask) != 0)
 			break;
+		/* the destination port decides (tf_rx_l4); a NAT may change the source one */
+		if (proto == IPPROTO_UDP) {
+			const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(f + l4);
+
+			if (u->dst_port != u0->dst_port || rte_be_to_cpu_16(u->dgram_len) != len - l4)
+				break;
+		}
 		m->l2_len = RTE_ETHER_HDR_LEN;
-		m->l3_len = sizeof(struct rte_ipv4_hdr);
+		m->l3_len = off - RTE_ETHER_HDR_LEN;	/* librte_ipsec finds ESP at l2_len + l3_len */
 		bytes += len;
 		tf_esp_stage(w, m, si, in, rte_be_to_cpu_32(tf_load32(f + off + 4)), body, ip->type_of_service);
 	}

@@ -682,6 +682,6 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	w->ctr.port[in].rx_bytes += bytes;
 	w->ctr.tun[tun->slot].decap_pkts += n;
 	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)n * strip;
-	tf_tx_bulk(w, tun->l2_port, pkts, n);
+	tf_tx_bulk(w, tun->l2_port, pkts, n, bytes - (uint64_t)n * strip);
 	return 1;
 }

@@ -507,6 +507,6 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	w->ctr.sid[idx].pkts += n;
 	w->ctr.sid[idx].bytes += bytes;
 	w->ctr.routed += n;
-	tf_tx_bulk(w, nh->port, pkts, n);
+	tf_tx_bulk(w, nh->port, pkts, n, bytes - (uint64_t)n * (in_off - RTE_ETHER_HDR_LEN));
 	return 1;
 }

@@ -378,6 +378,7 @@ struct tf_rxq {
 
 struct tf_txbuf {
 	uint16_t n;
+	uint64_t bytes;			/* frame bytes of m[0..n), summed as they are queued */
 	struct rte_mbuf *m[TF_TXBUF];
 };
 

@@ -85,18 +85,12 @@ static inline void
 tf_tx_flush(struct tf_worker *w, uint16_t port)
 {
 	struct tf_txbuf *b = &w->tx[port];
-	uint64_t bytes = 0;
+	uint64_t bytes = b->bytes;
 	uint16_t sent, i;
 
 	if (b->n == 0)
 		return;
-	/*
-	 * Bytes are summed here, before the PMD owns the mbufs: independent
-	 * loads, where a counter bumped per packet is a chain of dependent
-	 * read-modify-writes.
-	 */
-	for (i = 0; i < b->n; i++)
-		bytes += rte_pktmbuf_pkt_len(b->m[i]);
+	/* the burst loops summed the bytes as they queued; only a refusal costs a pass */
 	sent = rte_eth_tx_burst(port, w->txq[port], b->m, b->n);
 	for (i = sent; i < b->n; i++)
 		bytes -= rte_pktmbuf_pkt_len(b->m[i]);
@@ -108,6 +102,7 @@ tf_tx_flush(struct tf_worker *w, uint16_t port)
 		rte_pktmbuf_free_bulk(&b->m[sent], b->n - sent);
 	}
 	b->n = 0;
+	b->bytes = 0;
 }
 
 /* tf_tx queues m on port; it is sent at the end of the burst. */
@@ -118,6 +113,7 @@ tf_tx(struct tf_worker *w, uint16_t port, struct rte_mbuf *m)
 
 	if (unlikely(w->tr != NULL))
 		w->tr->out_port = port;
+	b->bytes += rte_pktmbuf_pkt_len(m);
 	b->m[b->n++] = m;
 	if (b->n == TF_TXBUF)
 		tf_tx_flush(w, port);
@@ -174,7 +170,7 @@ tf_copy_hdr(uint8_t *dst, const uint8_t *src, uint32_t len)
  * uniform burst loops, where every packet of the burst leaves by one port.
  */
 static __rte_always_inline void
-tf_tx_bulk(struct tf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+tf_tx_bulk(struct tf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	struct tf_txbuf *b = &w->tx[port];
 
@@ -182,6 +178,7 @@ tf_tx_bulk(struct tf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 		tf_tx_flush(w, port);
 	memcpy(&b->m[b->n], pkts, n * sizeof(pkts[0]));
 	b->n += n;
+	b->bytes += bytes;
 }
 
 /*
@@ -213,13 +210,16 @@ struct tf_txc {
 	struct tf_txbuf *b;	/* NULL: nothing cached */
 	uint16_t port;
 	uint16_t n;
+	uint64_t bytes;		/* queued through the cursor since it took b */
 };
 
 static __rte_always_inline void
 tf_txc_sync(struct tf_txc *c)
 {
-	if (c->b != NULL)
+	if (c->b != NULL) {
 		c->b->n = c->n;
+		c->b->bytes += c->bytes;
+	}
 	c->b = NULL;
 }
 
@@ -232,12 +232,16 @@ tf_txc_put(struct tf_worker *w, struct tf_txc *c, uint16_t port, struct rte_mbuf
 		c->b = &w->tx[port];
 		c->port = port;
 		c->n = c->b->n;
+		c->bytes = 0;
 	}
 	c->b->m[c->n++] = m;
+	c->bytes += rte_pktmbuf_pkt_len(m);
 	if (unlikely(c->n == TF_TXBUF)) {
 		c->b->n = c->n;
+		c->b->bytes += c->bytes;
 		tf_tx_flush(w, port);
 		c->n = 0;
+		c->bytes = 0;
 	}
 }
 
@@ -1090,7 +1094,7 @@ tf_l2_burst_end(struct tf_worker *w, uint16_t in, const struct tf_tpl *tp, struc
 	w->ctr.port[in].rx_bytes += bytes;
 	w->ctr.tun[tp->slot].encap_pkts += n;
 	w->ctr.tun[tp->slot].encap_bytes += bytes;
-	tf_tx_bulk(w, tp->out_port, pkts, n);
+	tf_tx_bulk(w, tp->out_port, pkts, n, bytes + (uint64_t)n * tp->hdr_len);
 	return 1;
 }
 
@@ -1142,7 +1146,7 @@ tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	w->ctr.tun[slot].decap_pkts += n;
 	w->ctr.tun[slot].decap_bytes += bytes - (uint64_t)n * (RTE_ETHER_HDR_LEN + strip);
 	w->ctr.routed += n;
-	tf_tx_bulk(w, nh->port, pkts, n);
+	tf_tx_bulk(w, nh->port, pkts, n, bytes - (uint64_t)n * strip);
 	return 1;
 refuse:
 	if (stripped)

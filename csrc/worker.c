@@ -485,7 +485,7 @@ tf_routed_run(struct tf_worker *w, const struct tf_table *t, uint16_t in, const 
 	w->ctr.port[in].rx_bytes += bytes;
 	w->ctr.tun[tun->slot].encap_pkts += k;
 	w->ctr.tun[tun->slot].encap_bytes += bytes - (uint64_t)k * RTE_ETHER_HDR_LEN;
-	tf_tx_bulk(w, tun->out_port, pkts, k);
+	tf_tx_bulk(w, tun->out_port, pkts, k, bytes + (uint64_t)k * (tun->hdr_len - RTE_ETHER_HDR_LEN));
 	return k;
 }
 
@@ -510,7 +510,7 @@ tf_burst_routed(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t dst[TF_BURST_MAX], hop[TF_BURST_MAX];
 	uint64_t fast = 0, bytes = 0;
 	struct tf_run run = { NULL, 0, 0 };
-	struct tf_txc txc = { NULL, 0, 0 };
+	struct tf_txc txc = { NULL, 0, 0, 0 };
 	const struct tf_tunnel *last = NULL;
 	struct tf_tpl tp = { 0 };
 	const struct tf_eth4 e4 = tf_eth4_of(p);
@@ -604,7 +604,7 @@ tf_burst_l2(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	    struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct tf_port *p = &t->port[in];
-	struct tf_txc txc = { NULL, 0, 0 };
+	struct tf_txc txc = { NULL, 0, 0, 0 };
 	struct tf_tpl tp = { 0 };
 	uint64_t bytes = 0, enc = 0, enc_bytes = 0;
 	uint16_t i, id = w->ip_id;
@@ -697,6 +697,8 @@ tf_underlay_verdict(struct tf_worker *w, const struct tf_table *t, const struct 
 		/* the first UDP protocol of that port decides, as in tf_rx_l4 */
 		for (u = 0; u < t->nb_udp && dport != rte_cpu_to_be_16(t->udp[u].port); u++)
 			;
+		if (u < t->nb_udp && t->udp[u].type == TF_TUN_ESP)
+			return TF_FV_ESP;	/* ESP in UDP (RFC 3948): staged as tf_rx_l4 would */
 		if (u < t->nb_udp && t->udp[u].type == TF_TUN_VXLAN) {
 			*ti = tf_vxlan_decap_peek(w, t, m);
 			return *ti >= 0 ? TF_FV_VXLAN : TF_FV_FULL;
@@ -734,7 +736,7 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint16_t tix[TF_BURST_MAX];
 	uint8_t kind[TF_BURST_MAX], strip[TF_BURST_MAX];
 	struct tf_run run = { NULL, 0, 0 };
-	struct tf_txc txc = { NULL, 0, 0 };
+	struct tf_txc txc = { NULL, 0, 0, 0 };
 	uint64_t bytes = 0, routed = 0;
 	const struct tf_eth4 e4 = tf_eth4_of(p);
 	int gre = 0, ti;

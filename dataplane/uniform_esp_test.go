@@ -24,6 +24,7 @@ func TestUniformESPAsPerPacket(t *testing.T) {
 		binary.BigEndian.PutUint16(p[10:], ipv4Checksum(p[:ipHLOf(p)]))
 		return p
 	}
+	ipFix2 := func(f []byte) []byte { ipFix(f[14:]); return f } // a frame's IPv4 header checksum
 	edit := func(f []byte, at int, fn func(ip []byte)) []byte { // f's IPv4 header at at, checksum fixed
 		f = append([]byte(nil), f...)
 		fn(f[at:])
@@ -114,6 +115,24 @@ func TestUniformESPAsPerPacket(t *testing.T) {
 					f = b.outer(f)
 				}
 				inBadFrames = append(inBadFrames, f)
+			}
+			if a.udp { // RFC 3948: what else reaches UDP 4500
+				udpFrame := func(payload []byte, fix func(f []byte)) []byte {
+					f := append(append([]byte(nil), inGood[0][:14+28]...), payload...)
+					binary.BigEndian.PutUint16(f[14+2:], uint16(len(f)-14))
+					binary.BigEndian.PutUint16(f[14+24:], uint16(len(f)-14-20))
+					if fix != nil {
+						fix(f)
+					}
+					return ipFix2(f)
+				}
+				inBadFrames = append(inBadFrames,
+					udpFrame([]byte{0xff}, nil),                                     // NAT keepalive
+					udpFrame(append([]byte{0, 0, 0, 0}, inGood[1][14+28:]...), nil), // non-ESP marker: IKE
+					udpFrame(inGood[2][14+28:], func(f []byte) { f[14+25]++ }),      // UDP length off by one
+					udpFrame(inGood[3][14+28:], func(f []byte) { f[14+23]++ }),      // to port 4501
+					udpFrame(inGood[4][14+28:], func(f []byte) { f[14+21]++ }),      // from another port (a NAT): taken
+				)
 			}
 
 			run := func(t *testing.T, port string, in [][]byte, each bool) *result {
