@@ -23,6 +23,11 @@ import (
 // 16-byte blocks, NULL, ESN, UDP-encapsulated, inner IPv6, outer IPv6,
 // lifetimes, replay window off, GRE over IPsec), so that a burst can mix
 // them; scapy encrypts every inbound packet of every case in one call.
+// Found so far: ICMP errors about a decrypted packet were suppressed when
+// the bytes before it (SPI, sequence number, IV) read as a multicast MAC
+// (in-icmp-about-decrypted). Not the burst paths' and left as is: aesni_mb
+// in cpu mode refuses mbuf chains both ways (in-chains, out-chains: only
+// sameness and the single-segment frames are checked there).
 
 // ebAlgo: the SAs' algorithms (keys from espAlgos).
 var (
@@ -344,7 +349,7 @@ func ebNullESP(inner []byte, seq uint32) []byte {
 	return f
 }
 
-// ebRes is one run's outcome, with what the rig checked.
+// ebSame: the same frames on every port, the same counters and SA counters.
 func ebSame(t *testing.T, fast, each *result) {
 	t.Helper()
 	for p, out := range each.out {
@@ -665,6 +670,21 @@ func TestESPBurstBreak(t *testing.T) {
 			in: mix(F(iA[:3]...), F(iU[:3]...), one(keepalive), F(iA[3]), one(edit(H(iU[3]), ebToRaw)),
 				one(edit(H(iU[4]), ebToRaw)), F(iU[5], iA[4])),
 			drops: map[string]uint64{"esp_udp_non_esp": 1}},
+		{name: "in-udp-first-runs", port: "uplink",
+			in: mix(F(iU[:3]...), one(keepalive), F(iU[3:5]...),
+				one(edit(H(iU[5]), func(f []byte) []byte { // a NAT changed the source port: still ours
+					f = append([]byte(nil), f...)
+					f[34], f[35] = 0x9c, 0x41
+					return f
+				})),
+				one(edit(H(iU[6]), func(f []byte) []byte { // UDP length one short
+					f = append([]byte(nil), f...)
+					f[39]--
+					return f
+				})),
+				one(edit(H(iU[7]), ebToRaw)), F(iU[0])),
+			drops: map[string]uint64{"esp_udp_non_esp": 1, "bad_udp": 1, "esp_replayed": 1},
+			tx:    map[string]int{"inner": 7}},
 		{name: "in-raw-of-udp-sa-first", port: "uplink",
 			in:    mix(one(edit(H(iU[0]), ebToRaw)), one(edit(H(iU[1]), ebToRaw)), F(iU[2], iA[0])),
 			drops: map[string]uint64{}},
