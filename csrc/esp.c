@@ -634,12 +634,6 @@ tf_esp_in_done(struct tf_worker *w, const struct tf_table *t, struct tf_sa *sa,
 		tf_drop(w, p->in, m, TF_DROP_POLICY_MISMATCH);
 		return 0;
 	}
-	/*
-	 * The bytes before the packet are what is left of the ESP header and
-	 * IV; ICMP errors about it (RFC 1812 4.3.2.7) look at the destination
-	 * MAC: make it the one the frame came to, never a multicast one.
-	 */
-	rte_ether_addr_copy(&t->port[p->in].mac, &eth->dst_addr);
 	eth->ether_type = et;
 	w->ctr.sa[sa->slot].pkts++;
 	w->ctr.sa[sa->slot].bytes += rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;

@@ -40,6 +40,14 @@ tf_l3_forward_via(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	void *l3 = rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN);
 	uint32_t idx, l3_len;
 
+	/*
+	 * Decapsulated (outer_tos set): the bytes before the inner packet are
+	 * what is left of the outer headers, which ICMP errors about it read
+	 * as the frame's destination MAC (RFC 1812 4.3.2.7: none about link
+	 * multicast). The packet came unicast to the port: say so.
+	 */
+	if (outer_tos >= 0)
+		rte_ether_addr_copy(&t->port[in].mac, rte_pktmbuf_mtod(m, struct rte_ether_addr *));
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		struct rte_ipv4_hdr *ip = l3;
 		int hl = tf_ipv4_check(ip, avail, frame_l3);

@@ -231,3 +231,36 @@ func TestICMPRateLimit(t *testing.T) {
 	rows := tshark(t, res.pcap["inner"], "icmp.type", "icmp.checksum.status")
 	require.Equal(t, [][]string{{"11", "1"}, {"11", "1"}}, rows)
 }
+
+// TestICMPAboutDecapsulated: a Time Exceeded about a packet that came out
+// of a tunnel must not depend on the outer header bytes left in front of
+// it. From remote 192.0.3.2 those bytes (its third address byte, odd) read
+// as a multicast destination MAC, and the error was not sent (RFC 1812
+// 4.3.2.7 is about how the frame came, unicast here).
+func TestICMPAboutDecapsulated(t *testing.T) {
+	r := icmpRig(t)
+	r.extra += `
+[[tunnel]]
+name = "gre30"
+type = "gre"
+local = "192.0.2.1"
+remote = "192.0.3.2"
+nexthop = "192.0.2.2"
+key = 30
+
+[[route]]
+prefix = "10.30.0.0/16"
+tunnel = "gre30"
+`
+	ret := returnFlow()
+	ret.Src, ret.TTL = netip.MustParseAddr("10.30.0.5"), 1
+	back := ipPacket(pktgen.Frame(ret, 40, 1))
+	outer := greOuter{src: "192.0.3.2", dst: "192.0.2.1", gre: layers.GRE{KeyPresent: true, Key: 30}}
+	res := r.run(map[string][][]byte{"uplink": {outer.frame(back)}})
+	require.Empty(t, nonZero(res.ctr.Drops))
+	require.Equal(t, map[string]uint64{"ttl_expired": 1}, res.ctr.ICMPErrors)
+	rows := tshark(t, res.pcap["uplink"], "gre.key", "ip.src", "ip.dst", "icmp.type", "icmp.checksum.status")
+	require.Len(t, rows, 1)
+	// into gre30 (key 30), from the address it came to, quoting the packet to 10.1.0.2
+	require.Equal(t, []string{"0x0000001e", "192.0.2.1,192.0.2.1,10.30.0.5", "192.0.3.2,10.30.0.5,10.1.0.2", "11", "1"}, rows[0])
+}
