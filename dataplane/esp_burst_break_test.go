@@ -352,29 +352,13 @@ func ebNullESP(inner []byte, seq uint32) []byte {
 // ebSame: the same frames on every port, the same counters and SA counters.
 func ebSame(t *testing.T, fast, each *result) {
 	t.Helper()
-	for p, out := range each.out {
-		require.Equal(t, len(out), len(fast.out[p]), "port %s frame count", p)
-		for i := range out {
-			require.Equal(t, hex.EncodeToString(out[i]), hex.EncodeToString(fast.out[p][i]), "port %s frame %d", p, i)
-		}
-	}
-	fc, ec := fast.ctr, each.ctr
-	fc.Polls, fc.BusyPolls, ec.Polls, ec.BusyPolls = 0, 0, 0, 0
-	require.Equal(t, ec, fc, "counters")
-	require.Equal(t, each.sa, fast.sa, "SA counters")
+	requireSameRun(t, fast, each, "burst loops vs tap armed")
 }
 
 // ebRun feeds in on port through a fresh rig from mk, through the burst
 // loops or (each) with the tap armed.
 func ebRun(t *testing.T, mk func() *rig, port string, in [][]byte, each bool) *result {
-	r := mk()
-	g, total := r.open(map[string][][]byte{port: in})
-	defer g.Close()
-	if each {
-		require.NoError(t, g.ArmTapAll())
-	}
-	require.NoError(t, g.Start())
-	return r.finish(g, total)
+	return mk().runEach(map[string][][]byte{port: in}, each)
 }
 
 // ebRunChains hands pkts (each given as its mbuf segments) to the first

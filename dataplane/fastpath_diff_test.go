@@ -352,16 +352,7 @@ func TestFastVsClassifierUnderlay(t *testing.T) {
 // requires the same frames on every port and the same counters.
 func fvcSameRig(t *testing.T, mk func() *rig, port string, in [][]byte) *result {
 	t.Helper()
-	run := func(each bool) *result {
-		r := mk()
-		g, total := r.open(map[string][][]byte{port: in})
-		defer g.Close()
-		if each {
-			require.NoError(t, g.ArmTapAll())
-		}
-		require.NoError(t, g.Start())
-		return r.finish(g, total)
-	}
+	run := func(each bool) *result { return mk().runEach(map[string][][]byte{port: in}, each) }
 	fast, each := run(false), run(true)
 	for p, out := range each.out {
 		require.Equal(t, len(out), len(fast.out[p]), "port %s frame count", p)

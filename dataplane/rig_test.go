@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -248,4 +249,35 @@ func TestMain_Sanity(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/tshark"); err != nil {
 		t.Log("tshark missing: run scripts/deps.sh")
 	}
+}
+
+// runEach is run with the tap armed on every port when each is set: every
+// packet then takes tf_burst_each and the full classifier one by one, the
+// reference the burst paths are compared with (requireSameRun).
+func (r *rig) runEach(in map[string][][]byte, each bool) *result {
+	r.t.Helper()
+	g, total := r.open(in)
+	defer g.Close()
+	if each {
+		require.NoError(r.t, g.ArmTapAll())
+	}
+	require.NoError(r.t, g.Start())
+	return r.finish(g, total)
+}
+
+// requireSameRun: two runs sent the same frames on every port and counted
+// the same (all counters but the polls, and the SA counters).
+func requireSameRun(t *testing.T, x, y *result, what string) {
+	t.Helper()
+	for port, out := range y.out {
+		require.Equal(t, len(out), len(x.out[port]), "%s: port %s frame count", what, port)
+		for i := range out {
+			require.Equal(t, hex.EncodeToString(out[i]), hex.EncodeToString(x.out[port][i]),
+				"%s: port %s frame %d", what, port, i)
+		}
+	}
+	xc, yc := x.ctr, y.ctr
+	xc.Polls, xc.BusyPolls, yc.Polls, yc.BusyPolls = 0, 0, 0, 0
+	require.Equal(t, yc, xc, "%s: counters", what)
+	require.Equal(t, y.sa, x.sa, "%s: SA counters", what)
 }

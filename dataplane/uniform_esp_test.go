@@ -138,22 +138,7 @@ func TestUniformESPAsPerPacket(t *testing.T) {
 			run := func(t *testing.T, port string, in [][]byte, each bool) *result {
 				r := newRig(t)
 				r.extra = espExtra(r, a, "")
-				g, total := r.open(map[string][][]byte{port: in})
-				defer g.Close()
-				if each {
-					require.NoError(t, g.ArmTapAll())
-				}
-				require.NoError(t, g.Start())
-				return r.finish(g, total)
-			}
-			same := func(t *testing.T, x, y *result, what string) {
-				t.Helper()
-				for port, out := range x.out {
-					require.Equal(t, out, y.out[port], "%s: port %s", what, port)
-				}
-				x.ctr.Polls, x.ctr.BusyPolls, y.ctr.Polls, y.ctr.BusyPolls = 0, 0, 0, 0
-				require.Equal(t, x.ctr, y.ctr, what)
-				require.Equal(t, x.sa, y.sa, what)
+				return r.runEach(map[string][][]byte{port: in}, each)
 			}
 			for _, c := range []struct {
 				name, port string
@@ -170,12 +155,12 @@ func TestUniformESPAsPerPacket(t *testing.T) {
 						sent += len(out)
 					}
 					require.Equal(t, len(c.good), sent)
-					same(t, alone, run(t, c.port, c.good, true), "good frames")
+					requireSameRun(t, alone, run(t, c.port, c.good, true), "good frames")
 					for j, bad := range c.bad {
 						// first, amid and last: the pass stops there and goes on after it
 						for _, at := range []int{0, 9, len(c.good)} {
 							in := append(append(append([][]byte(nil), c.good[:at]...), bad), c.good[at:]...)
-							same(t, run(t, c.port, in, false), run(t, c.port, in, true),
+							requireSameRun(t, run(t, c.port, in, false), run(t, c.port, in, true),
 								fmt.Sprintf("bad frame %d at %d", j, at))
 						}
 					}

@@ -135,23 +135,9 @@ func TestUniformSRv6AsPerPacket(t *testing.T) {
 		}, []string{"no_route", "ttl_expired"}},
 	}
 	run := func(t *testing.T, port string, in [][]byte, each bool) *result {
-		r := srv6Rig(t)
-		g, total := r.open(map[string][][]byte{port: in})
-		defer g.Close()
-		if each {
-			require.NoError(t, g.ArmTapAll())
-		}
-		require.NoError(t, g.Start())
-		return r.finish(g, total)
+		return srv6Rig(t).runEach(map[string][][]byte{port: in}, each)
 	}
-	same := func(t *testing.T, a, b *result, what string) {
-		t.Helper()
-		for port, out := range a.out {
-			require.Equal(t, out, b.out[port], "%s: port %s", what, port)
-		}
-		a.ctr.Polls, a.ctr.BusyPolls, b.ctr.Polls, b.ctr.BusyPolls = 0, 0, 0, 0
-		require.Equal(t, a.ctr, b.ctr, what)
-	}
+	same := requireSameRun
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			alone := run(t, c.port, c.good, false)
