@@ -281,3 +281,14 @@ func requireSameRun(t *testing.T, x, y *result, what string) {
 	require.Equal(t, yc, xc, "%s: counters", what)
 	require.Equal(t, y.sa, x.sa, "%s: SA counters", what)
 }
+
+// requireAllSent: a run of good frames dropped none and sent n frames in all.
+func requireAllSent(t *testing.T, res *result, n int) {
+	t.Helper()
+	require.Zero(t, res.ctr.Dropped(), "drops %v", nonZero(res.ctr.Drops))
+	sent := 0
+	for _, out := range res.out {
+		sent += len(out)
+	}
+	require.Equal(t, n, sent)
+}

@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 )
 
 // The ESP burst paths (a routed burst staged into its outbound SA in one
@@ -149,12 +147,7 @@ func TestUniformESPAsPerPacket(t *testing.T) {
 			} {
 				t.Run(c.name, func(t *testing.T) {
 					alone := run(t, c.port, c.good, false)
-					require.Zero(t, alone.ctr.Dropped(), "drops %v", nonZero(alone.ctr.Drops))
-					sent := 0
-					for _, out := range alone.out {
-						sent += len(out)
-					}
-					require.Equal(t, len(c.good), sent)
+					requireAllSent(t, alone, len(c.good))
 					requireSameRun(t, alone, run(t, c.port, c.good, true), "good frames")
 					for j, bad := range c.bad {
 						// first, amid and last: the pass stops there and goes on after it

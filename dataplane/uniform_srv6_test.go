@@ -141,12 +141,7 @@ func TestUniformSRv6AsPerPacket(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			alone := run(t, c.port, c.good, false)
-			require.Zero(t, alone.ctr.Dropped(), "drops %v", nonZero(alone.ctr.Drops))
-			sent := 0
-			for _, out := range alone.out {
-				sent += len(out)
-			}
-			require.Equal(t, len(c.good), sent)
+			requireAllSent(t, alone, len(c.good))
 			same(t, alone, run(t, c.port, c.good, true), "good frames")
 
 			// one refused frame at a time among the good ones: each must
