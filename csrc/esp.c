@@ -788,6 +788,19 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 		}
 	}
 
+	/*
+	 * 1b. cpu-crypto: the PMDs of DPDK 22.11 fail a multi-segment buffer
+	 * (aesni_mb as an ICV or crypto error), so a chain goes into its first
+	 * segment when it fits there, else is dropped for what it is.
+	 */
+	if (sa->mode == TF_SA_CPU)
+		for (j = 0; j < gn; j++)
+			if (unlikely(gm[j]->nb_segs > 1) && gv[j] == TF_ESP_OK &&
+			    rte_pktmbuf_linearize(gm[j]) != 0) {
+				gv[j] = TF_DROP_ESP_CHAINED;
+				clean = 0;
+			}
+
 	/* 2. prepare (and, cpu-crypto, the crypto itself) */
 	n = clean ? gn : tf_esp_live(mb, gm, gv, gn);
 	if (n > 0) {

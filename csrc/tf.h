@@ -85,6 +85,7 @@
 	X(ESP_SA_EXPIRED,    "esp_sa_expired",    "SA past its packet or byte lifetime") \
 	X(ESP_UDP_NON_ESP,   "esp_udp_non_esp",   "UDP 4500 payload that is IKE (non-ESP marker) or a NAT keepalive") \
 	X(ESP_CRYPTO,        "esp_crypto_error",  "crypto op allocation, enqueue or device error") \
+	X(ESP_CHAINED,       "esp_chained",       "mbuf chain longer than one segment holds, for a cpu-crypto SA (its PMD takes one segment; lookaside takes chains)") \
 	X(GRE_NOT_PROTECTED, "gre_not_protected", "clear GRE for a tunnel protected by an SA: it takes only GRE that an SA decrypted") \
 	X(SRH_TRUNCATED,     "srh_truncated",     "SRH (its segment list) runs past the packet") \
 	X(SRH_LAST_ENTRY,    "srh_bad_last_entry", "SRH Last Entry beyond Hdr Ext Len (RFC 8754 4.3.1.1)") \
