@@ -85,7 +85,7 @@ tf_gre_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct 
 		   uint16_t n, uint16_t id, uint64_t *bytes)
 {
 	const struct tf_tpl tp = tf_tpl_of(tun);
-	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN, last = tp.hdr_len - 16;
+	const uint16_t last = tp.hdr_len - 16;
 	uint64_t sum = 0;
 	uint8_t hdr[64];
 	struct tf_tplv v;
@@ -95,20 +95,12 @@ tf_gre_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct 
 	((struct tf_gre_hdr *)(hdr + tp.l4_off))->proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	tf_tplv_load(&v, hdr, tp.hdr_len);
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
-		uint8_t tos, *h = p - d;
 		__m128i a = v.a, b = v.b;
+		uint32_t outer_len;
+		uint8_t *h = tf_rrun_outer4(r, &tp, pkts[i], (uint16_t)(id + i), &a, &b, &outer_len, &sum);
 
-		if (!tf_rrun_ok(r, m))
+		if (h == NULL)
 			break;
-		sum += rte_pktmbuf_pkt_len(m);
-		tos = tp.tos | (ip->type_of_service & tp.tos_mask);
-		tf_ttl4_dec(ip);
-		tf_mbuf_prepend(m, d);
-		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
 		/* last first: without a key it overlaps b, whose patched words must win */
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
 		_mm_storeu_si128((__m128i *)h, a);

@@ -309,7 +309,7 @@ tf_l2tpv2_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, stru
 		      uint16_t n, uint16_t id, uint64_t *bytes)
 {
 	const struct tf_tpl tp = tf_tpl_of(tun);
-	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN, last = tp.hdr_len - 16, udp_off = tp.l4_off;
+	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off;
 	const int with_len = tp.flags & TF_TUN_F_L2TP_LEN;
 	const rte_be16_t proto = RTE_BE16(TF_PPP_IPV4);
 	uint64_t sum = 0;
@@ -321,20 +321,12 @@ tf_l2tpv2_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, stru
 	memcpy(hdr + tp.hdr_len - 2, &proto, 2);
 	tf_tplv_load(&v, hdr, tp.hdr_len);
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-		uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
-		uint8_t tos, *h = p - d;
 		__m128i a = v.a, b = v.b;
+		uint32_t outer_len;
+		uint8_t *h = tf_rrun_outer4(r, &tp, pkts[i], (uint16_t)(id + i), &a, &b, &outer_len, &sum);
 
-		if (!tf_rrun_ok(r, m))
+		if (h == NULL)
 			break;
-		sum += rte_pktmbuf_pkt_len(m);
-		tos = tp.tos | (ip->type_of_service & tp.tos_mask);
-		tf_ttl4_dec(ip);
-		tf_mbuf_prepend(m, d);
-		tf_outer4_vec(&a, &b, tp.csum_base, tos, outer_len, (uint16_t)(id + i));
 		_mm_storeu_si128((__m128i *)(h + 32), v.c);
 		_mm_storeu_si128((__m128i *)(h + last), v.last);
 		_mm_storeu_si128((__m128i *)h, a);

@@ -1226,6 +1226,33 @@ tf_rrun_ok(const struct tf_rrun *r, const struct rte_mbuf *m)
 	       !(r->local && tf_is_local4(r->t, ip->dst_addr));
 }
 
+/*
+ * tf_rrun_outer4 starts the IPv4-underlay encap of a routed burst's packet
+ * m (GRE, L2TPv2) with tp's template, a and b its first 32 bytes: when m
+ * goes r's way, TTL decremented, tp.hdr_len - 14 bytes prepended, TOS,
+ * length, id and checksum patched into a and b; returns where the header
+ * goes, its frame bytes added to *sum. NULL, m untouched, when not.
+ */
+static __rte_always_inline uint8_t *
+tf_rrun_outer4(const struct tf_rrun *r, const struct tf_tpl *tp, struct rte_mbuf *m, uint16_t id,
+	       __m128i *a, __m128i *b, uint32_t *outer_len, uint64_t *sum)
+{
+	const uint16_t d = tp->hdr_len - RTE_ETHER_HDR_LEN;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+	uint8_t tos;
+
+	if (!tf_rrun_ok(r, m))
+		return NULL;
+	*outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
+	*sum += rte_pktmbuf_pkt_len(m);
+	tos = tp->tos | (ip->type_of_service & tp->tos_mask);
+	tf_ttl4_dec(ip);
+	tf_mbuf_prepend(m, d);
+	tf_outer4_vec(a, b, tp->csum_base, tos, *outer_len, id);
+	return p - d;
+}
+
 /* Entry points of the protocol files, called by the classifier in worker.c. */
 static void tf_gre_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			 struct rte_mbuf *m, const struct tf_outer *o);
