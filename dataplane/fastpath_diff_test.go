@@ -34,17 +34,7 @@ key = 70
 prefix = "10.7.0.0/16"
 tunnel = "gre7"
 
-[[tunnel]]
-name = "v2a"
-type = "l2tpv2"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-tunnel_id = 100
-session_id = 200
-peer_tunnel_id = 300
-peer_session_id = 400
-dscp = 12
-
+` + v2aTunnel + `
 [[route]]
 prefix = "10.8.0.0/16"
 tunnel = "v2a"

@@ -23,6 +23,19 @@ import (
 // (gopacket has no L2TP layer); what the gateway sends is decoded by tshark
 // and, for the outer IP, UDP and PPP, by gopacket.
 
+// v2aTunnel: the L2TPv2 session the L2TP suites share (ids 100/200 here, 300/400 at the peer).
+const v2aTunnel = `[[tunnel]]
+name = "v2a"
+type = "l2tpv2"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+tunnel_id = 100
+session_id = 200
+peer_tunnel_id = 300
+peer_session_id = 400
+dscp = 12
+`
+
 const l2tpConf = `
 [[nexthop]]
 ip = "` + peer6 + `"
@@ -34,17 +47,7 @@ ip = "2001:db8:1::2"
 mac = "` + innerPeer + `"
 port = "inner"
 
-[[tunnel]]
-name = "v2a"
-type = "l2tpv2"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-tunnel_id = 100
-session_id = 200
-peer_tunnel_id = 300
-peer_session_id = 400
-dscp = 12
-
+` + v2aTunnel + `
 [[route]]
 prefix = "10.7.0.0/16"
 tunnel = "v2a"
