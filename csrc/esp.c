@@ -354,7 +354,7 @@ static __rte_noinline uint16_t
 tf_esp_encap_burst(struct tf_worker *w, const struct tf_rrun *r, uint16_t sai, uint16_t in,
 		   struct rte_mbuf **pkts, uint16_t n, uint64_t *bytes)
 {
-	const struct tf_sa *sa = &r->t->esp->sa[sai];
+	const struct tf_sa *sa = &r->rs.t->esp->sa[sai];
 	const uint32_t tail = sizeof(struct rte_esp_tail) + sa->pad_align - 1u + sa->icv_len + 4 + 16;
 	uint64_t b = 0;
 	uint16_t i;

@@ -409,32 +409,33 @@ tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct
 }
 
 /*
- * tf_srv6_decap_burst: End.DX4 and End.DT4 (RFC 8986 4.6 and 4.8) over a
- * whole underlay burst, when its first frame is what tf_rx_underlay and
+ * tf_srv6_decap_burst: End.DX4 and End.DT4 (RFC 8986 4.6 and 4.8) over an
+ * underlay burst, when its first frame is what tf_rx_underlay and
  * tf_srv6_input would decapsulate without a question (to the port's MAC,
  * IPv6 with no padding to a SID of those behaviours, either no extension
  * header or only an SRH with Segments Left 0, Next Header 4, an outer ECN
- * field that asks nothing of the inner header: not-ECT or ECT(0)) and every
- * frame shows the same bytes where those checks look (the SID's address
- * among them: one lookup for the burst), an inner IPv4 header without
- * options that fills the payload exactly, a right checksum and TTL left,
- * and all go to one next hop within its MTU (End.DT4: one route to it).
- * Stripped, routed, counted and queued at once. Returns 1, or 0 with
- * nothing touched: the burst then takes the per-packet loop.
+ * field that asks nothing of the inner header: not-ECT or ECT(0)), in one
+ * pass from the first frame on, for as long as they show the same bytes
+ * where those checks look (the SID's address among them: one lookup for
+ * the burst), an inner IPv4 header without options that fills the payload
+ * exactly, a right checksum and TTL left, and go to one next hop within its
+ * MTU (End.DX4: the SID's; End.DT4: the first one's route): stripped,
+ * routed, counted and queued. Returns how many it took; the per-packet
+ * loop does the rest, untouched.
  */
-static __rte_noinline int
+static __rte_noinline uint16_t
 tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		    struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint8_t *f0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
 	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(f0 + RTE_ETHER_HDR_LEN);
 	const uint32_t l3_off = RTE_ETHER_HDR_LEN + sizeof(*ip6);
-	uint32_t maxl3 = 0, in_off = l3_off, idx, route = 0;
+	uint32_t in_off = l3_off, idx, strip;
 	uint8_t mask[64] = { 0 };
-	const struct tf_nexthop *nh;
 	const struct tf_sid *sid;
 	uint64_t bytes = 0;
 	struct tf_sig64 sg;
+	struct tf_dnh d;
 	uint16_t i;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < 64 ||
@@ -463,12 +464,16 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	if (rte_lpm6_lookup(t->sid6, ip6->dst_addr, &idx) != 0)
 		return 0;
 	sid = &t->sids[idx];
-	if (sid->behavior != TF_SID_END_DX4 && sid->behavior != TF_SID_END_DT4)
+	if (sid->behavior == TF_SID_END_DX4)
+		tf_dnh_set(&d, t, &t->nexthops[sid->nexthop]);
+	else if (sid->behavior != TF_SID_END_DT4 || rte_pktmbuf_data_len(pkts[0]) < in_off + 20 ||
+		 !tf_dnh_route(&d, t, ((const struct rte_ipv4_hdr *)(f0 + in_off))->dst_addr))
 		return 0;
+	strip = in_off - RTE_ETHER_HDR_LEN;
 	tf_sig64_make(&sg, f0, mask);
 	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
-		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 		const struct rte_ipv4_hdr *inner = (const struct rte_ipv4_hdr *)(f + in_off);
 		uint32_t len = rte_pktmbuf_pkt_len(m);
 
@@ -477,36 +482,16 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		    rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)(f + RTE_ETHER_HDR_LEN))->payload_len) !=
 			len - l3_off ||
 		    inner->version_ihl != 0x45 || rte_be_to_cpu_16(inner->total_length) != len - in_off ||
-		    inner->time_to_live <= 1 || !tf_cksum20_ok(inner))
-			return 0;
-		/* End.DT4: every destination by one route (a /24 or shorter is one table read) */
-		if (sid->behavior == TF_SID_END_DT4) {
-			uint32_t r;
-
-			if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(inner->dst_addr), &r) != 0 ||
-			    (i != 0 && r != route))
-				return 0;
-			route = r;
-		}
+		    inner->time_to_live <= 1 || !tf_cksum20_ok(inner) ||
+		    !tf_dnh_put(&d, f + strip, inner->dst_addr, len - in_off))
+			break;
+		tf_mbuf_strip(m, (uint16_t)strip);
 		bytes += len;
-		maxl3 = RTE_MAX(maxl3, len - in_off);
 	}
-	if (sid->behavior == TF_SID_END_DX4) {
-		nh = &t->nexthops[sid->nexthop];
-	} else {
-		const struct tf_route *rt = &t->routes[route];
-
-		if (rt->kind != TF_RT_NEXTHOP)
-			return 0;
-		nh = &t->nexthops[rt->idx];
-	}
-	if (maxl3 > t->port[nh->port].mtu)
-		return 0;
-	tf_reframe4_burst(t, nh, pkts, n, in_off - RTE_ETHER_HDR_LEN);
 	w->ctr.port[in].rx_bytes += bytes;
-	w->ctr.sid[idx].pkts += n;
+	w->ctr.sid[idx].pkts += i;
 	w->ctr.sid[idx].bytes += bytes;
-	w->ctr.routed += n;
-	tf_tx_bulk(w, nh->port, pkts, n, bytes - (uint64_t)n * (in_off - RTE_ETHER_HDR_LEN));
-	return 1;
+	w->ctr.routed += i;
+	tf_tx_bulk(w, d.port, pkts, i, bytes - (uint64_t)i * strip);
+	return i;
 }

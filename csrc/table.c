@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -108,6 +109,57 @@ tf_route_has_local(const struct tf_table *t, const struct tf_route *r)
 	return 0;
 }
 
+/* an IPv4 route as a range: its network (host order) and its length */
+struct tf_range4 {
+	uint32_t net, depth, i;
+};
+
+static int
+tf_range4_cmp(const void *a, const void *b)
+{
+	const struct tf_range4 *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	return (int)x->depth - (int)y->depth;
+}
+
+/*
+ * tf_routes_mark_leaf sets TF_RT_F_LEAF on the IPv4 routes that hold no
+ * other route and no local address. Sorted by network then length, a route
+ * holds another exactly when the one right after it starts inside it.
+ */
+static int
+tf_routes_mark_leaf(struct tf_table *t)
+{
+	struct tf_range4 *v = malloc(sizeof(*v) * (t->nb_routes + 1u));
+	uint32_t i, n = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->nb_routes; i++) {
+		const struct tf_route *r = &t->routes[i];
+		uint32_t a4;
+
+		if (r->af != 4)
+			continue;
+		memcpy(&a4, r->addr, sizeof(a4));
+		v[n].depth = r->depth;
+		v[n].net = r->depth == 0 ? 0 : rte_be_to_cpu_32(a4) & (~0u << (32 - r->depth));
+		v[n++].i = i;
+	}
+	qsort(v, n, sizeof(*v), tf_range4_cmp);
+	for (i = 0; i < n; i++) {
+		uint32_t end = v[i].depth == 0 ? ~0u : v[i].net | ~(~0u << (32 - v[i].depth));
+		struct tf_route *r = &t->routes[v[i].i];
+
+		if (!(r->flags & TF_RT_F_LOCAL) && (i + 1 == n || v[i + 1].net > end))
+			r->flags |= TF_RT_F_LEAF;
+	}
+	free(v);
+	return 0;
+}
+
 /* tf_route_add adds route i to its LPM; 0 or -errno. */
 static int
 tf_route_add(struct tf_table *t, const struct tf_route *r, uint32_t i)
@@ -168,6 +220,9 @@ tf_table_build(struct tf_table *t, uint32_t gen)
 		else if (d > 24)
 			n8_6 += (d - 24 + 7) / 8u;
 	}
+	ret = tf_routes_mark_leaf(t);
+	if (ret < 0)
+		return ret;
 	lc.number_tbl8s = RTE_MAX(lc.number_tbl8s, n8);
 	lc6.number_tbl8s = RTE_MAX(lc6.number_tbl8s, n8_6);
 

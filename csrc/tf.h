@@ -192,6 +192,12 @@ struct tf_decap_key6 {
 enum tf_route_kind { TF_RT_TUNNEL = 1, TF_RT_NEXTHOP = 2, TF_RT_ESP = 3 };
 /* a local address lies in the prefix: a packet routed by it may be for the gateway */
 #define TF_RT_F_LOCAL	0x01
+/*
+ * an IPv4 route with no other route inside it (nor a local address): every
+ * destination in its prefix is routed by it, so the burst loops compare the
+ * prefix instead of looking each packet up
+ */
+#define TF_RT_F_LEAF	0x02
 
 struct tf_route {
 	uint8_t kind;		/* enum tf_route_kind */

@@ -1043,36 +1043,106 @@ tf_l2_deliver(struct tf_worker *w, const struct tf_table *t, uint16_t in, struct
 }
 
 /*
- * tf_reframe4_burst ends a uniform routed decap (GRE, L2TPv2, SRv6
- * End.DX4/DT4): each frame loses its first strip bytes (0: already taken)
- * and its inner IPv4 packet gets the TTL decremented and an Ethernet header
- * to next hop nh.
+ * tf_rsame tells whether an IPv4 destination is routed by route hop: for a
+ * TF_RT_F_LEAF route (resolved when the table was built) a prefix compare,
+ * else an LPM lookup. For the burst loops that follow the route of a
+ * burst's first packet.
  */
-static __rte_always_inline void
-tf_reframe4_burst(const struct tf_table *t, const struct tf_nexthop *nh, struct rte_mbuf **pkts,
-		  uint16_t n, uint32_t strip)
-{
-	uint64_t e0, e1;
-	uint8_t e[16];
-	uint16_t i;
+struct tf_rsame {
+	const struct tf_table *t;
+	uint32_t hop;		/* the route's LPM next hop: its index */
+	uint32_t net, mask;	/* a leaf's prefix, network order */
+	uint8_t leaf;
+};
 
-	/* the new Ethernet header as two overlapping 8-byte stores */
+static __rte_always_inline void
+tf_rsame_of(struct tf_rsame *rs, const struct tf_table *t, uint32_t hop)
+{
+	const struct tf_route *rt = &t->routes[hop];
+	uint32_t a4;
+
+	memcpy(&a4, rt->addr, sizeof(a4));
+	rs->t = t;
+	rs->hop = hop;
+	rs->leaf = (rt->flags & TF_RT_F_LEAF) != 0;
+	rs->mask = rte_cpu_to_be_32(rt->depth == 0 ? 0 : ~0u << (32 - rt->depth));
+	rs->net = a4 & rs->mask;
+}
+
+/* tf_rsame_dst: dst (network order) is routed by rs's route */
+static __rte_always_inline int
+tf_rsame_dst(const struct tf_rsame *rs, uint32_t dst)
+{
+	uint32_t hop;
+
+	if (rs->leaf)
+		return (dst & rs->mask) == rs->net;
+	return rte_lpm_lookup(rs->t->lpm4, rte_be_to_cpu_32(dst), &hop) == 0 && hop == rs->hop;
+}
+
+/*
+ * tf_dnh: the next hop a uniform routed decap (GRE, L2TPv2, SRv6 End.DX4
+ * and End.DT4) sends its inner IPv4 packets to, re-framed in the pass that
+ * checks them: a SID's own next hop, or the one the route of the first
+ * packet's destination gives. The first packet another route takes, or too
+ * long for the next hop's port, ends the run: the per-packet loop takes it
+ * and those after it.
+ */
+struct tf_dnh {
+	struct tf_rsame rs;	/* the route; rs.t NULL: any destination (End.DX4) */
+	uint64_t e0, e1;	/* the new Ethernet header as two overlapping 8-byte stores */
+	uint32_t mtu;
+	uint16_t port;
+};
+
+static __rte_always_inline void
+tf_dnh_set(struct tf_dnh *d, const struct tf_table *t, const struct tf_nexthop *nh)
+{
+	uint8_t e[16];
+
 	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
 	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
 	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
 	e[13] = 0x00;
-	memcpy(&e0, e, 8);
-	memcpy(&e1, e + 6, 8);
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *) + strip;
+	memcpy(&d->e0, e, 8);
+	memcpy(&d->e1, e + 6, 8);
+	d->port = nh->port;
+	d->mtu = t->port[nh->port].mtu;
+	memset(&d->rs, 0, sizeof(d->rs));	/* any destination, until tf_dnh_route */
+}
 
-		if (strip != 0)
-			tf_mbuf_strip(m, (uint16_t)strip);
-		tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
-		memcpy(f, &e0, 8);
-		memcpy(f + 6, &e1, 8);
-	}
+/* tf_dnh_route: d follows the route of dst (network order); 0 when that is no next hop */
+static __rte_always_inline int
+tf_dnh_route(struct tf_dnh *d, const struct tf_table *t, uint32_t dst)
+{
+	const struct tf_route *rt;
+	uint32_t hop;
+
+	if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(dst), &hop) != 0)
+		return 0;
+	rt = &t->routes[hop];
+	if (rt->kind != TF_RT_NEXTHOP)
+		return 0;
+	tf_dnh_set(d, t, &t->nexthops[rt->idx]);
+	tf_rsame_of(&d->rs, t, hop);
+	return 1;
+}
+
+/*
+ * tf_dnh_put: an inner IPv4 packet of l3 bytes to dst goes d's way: then
+ * f, its frame (14 bytes of room for the Ethernet header first), gets the
+ * TTL decremented (the caller saw it above 1) and the new Ethernet header,
+ * 1; else 0, f untouched.
+ */
+static __rte_always_inline int
+tf_dnh_put(const struct tf_dnh *d, uint8_t *f, uint32_t dst, uint32_t l3)
+{
+	if (l3 > d->mtu || (d->rs.t != NULL && !tf_rsame_dst(&d->rs, dst)))
+		return 0;
+	tf_ttl4_dec((struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN));
+	memcpy(f, &d->e0, 8);
+	memcpy(f + 6, &d->e1, 8);
+	return 1;
 }
 
 /*
@@ -1106,52 +1176,6 @@ tf_strip_undo(struct rte_mbuf **pkts, uint16_t n, uint32_t strip)
 
 	for (i = 0; i < n; i++)
 		tf_mbuf_prepend(pkts[i], (uint16_t)strip);
-}
-
-/*
- * tf_decap4_route_burst ends a uniform L3 decap (GRE, L2TPv2): the n frames
- * passed every check, strip bytes of outer headers each before an inner
- * IPv4 packet with TTL left (the largest maxl3 bytes) to dst[i] (host
- * order); bytes: their frame lengths. stripped: the caller has already
- * taken the strip bytes off the mbufs (in its checking pass: one pass over
- * them, not two). When one route sends them all to one next hop within its
- * MTU: stripped, TTL decremented, re-framed, counted (into tunnel counter
- * slot) and queued at once, returns 1; else 0 with nothing touched (a
- * strip undone).
- */
-static __rte_always_inline int
-tf_decap4_route_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-		      struct rte_mbuf **pkts, uint16_t n, uint16_t slot, uint32_t strip,
-		      const uint32_t *dst, uint32_t maxl3, uint64_t bytes, const int stripped)
-{
-	uint32_t hop[TF_BURST_MAX], hops = 0;
-	const struct tf_nexthop *nh;
-	const struct tf_route *rt;
-	uint16_t i;
-
-	hop[0] = 0;	/* n >= 1: for the compiler */
-	rte_lpm_lookup_bulk(t->lpm4, dst, hop, n);
-	for (i = 0; i < n; i++)
-		hops |= hop[i] ^ hop[0];
-	if (hops != 0 || !(hop[0] & RTE_LPM_LOOKUP_SUCCESS))
-		goto refuse;
-	rt = &t->routes[hop[0] & 0xffffff];
-	if (rt->kind != TF_RT_NEXTHOP)
-		goto refuse;
-	nh = &t->nexthops[rt->idx];
-	if (maxl3 > t->port[nh->port].mtu)
-		goto refuse;
-	tf_reframe4_burst(t, nh, pkts, n, stripped ? 0 : strip);
-	w->ctr.port[in].rx_bytes += bytes;
-	w->ctr.tun[slot].decap_pkts += n;
-	w->ctr.tun[slot].decap_bytes += bytes - (uint64_t)n * (RTE_ETHER_HDR_LEN + strip);
-	w->ctr.routed += n;
-	tf_tx_bulk(w, nh->port, pkts, n, bytes - (uint64_t)n * strip);
-	return 1;
-refuse:
-	if (stripped)
-		tf_strip_undo(pkts, n, strip);
-	return 0;
 }
 
 /*
@@ -1201,8 +1225,7 @@ tf_plain4(const struct tf_eth4 *e, const struct rte_mbuf *m)
  */
 struct tf_rrun {
 	struct tf_eth4 e4;
-	const struct tf_table *t;
-	uint32_t hop;		/* the route's LPM next hop: its index */
+	struct tf_rsame rs;	/* the route */
 	uint32_t maxlen;	/* the longest frame the tunnel's MTU takes */
 	uint16_t room;		/* the headroom its template needs */
 	uint8_t local;		/* TF_RT_F_LOCAL: the route covers a gateway address */
@@ -1218,12 +1241,10 @@ tf_rrun_ok(const struct tf_rrun *r, const struct rte_mbuf *m)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								RTE_ETHER_HDR_LEN);
-	uint32_t hop;
 
 	return tf_plain4(&r->e4, m) && ip->time_to_live > 1 && rte_pktmbuf_pkt_len(m) <= r->maxlen &&
-	       rte_pktmbuf_headroom(m) >= r->room &&
-	       rte_lpm_lookup(r->t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &hop) == 0 && hop == r->hop &&
-	       !(r->local && tf_is_local4(r->t, ip->dst_addr));
+	       rte_pktmbuf_headroom(m) >= r->room && tf_rsame_dst(&r->rs, ip->dst_addr) &&
+	       !(r->local && tf_is_local4(r->rs.t, ip->dst_addr));
 }
 
 /*
@@ -1274,8 +1295,8 @@ static __rte_noinline int tf_vxlan_encap_burst(struct tf_worker *w, uint16_t in,
 					       struct rte_mbuf **pkts, uint16_t n);
 static __rte_noinline int tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 					       struct rte_mbuf **pkts, uint16_t n, int ti);
-static __rte_noinline int tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-					     struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
+static __rte_noinline uint16_t tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						  struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static __rte_always_inline int tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						   const struct rte_mbuf *m);
 static __rte_always_inline void tf_l2tpv2_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m,
@@ -1292,8 +1313,8 @@ static __rte_always_inline int tf_l2tp_ip_decap_peek(struct tf_worker *w, const 
 static __rte_always_inline int tf_l2tp_udp_decap_peek(struct tf_worker *w, const struct tf_table *t,
 						      const struct rte_mbuf *m, uint8_t versions,
 						      uint32_t *strip);
-static __rte_noinline int tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-						struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
+static __rte_noinline uint16_t tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						     struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static __rte_noinline int tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 						struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static void tf_l2tp_udp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
@@ -1324,8 +1345,8 @@ static __rte_always_inline void tf_srv6_encap_fast(const struct tf_tpl *tp, stru
 						    uint32_t outer_len);
 static __rte_noinline uint16_t tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun,
 						   struct rte_mbuf **pkts, uint16_t n, uint64_t *bytes);
-static __rte_noinline int tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-					      struct rte_mbuf **pkts, uint16_t n);
+static __rte_noinline uint16_t tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						   struct rte_mbuf **pkts, uint16_t n);
 /* tf_srv6_input: -1 when the IPv6 destination is no local SID (m untouched), else 0 (m consumed). */
 static int tf_srv6_input(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			 struct rte_mbuf *m);

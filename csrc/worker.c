@@ -439,13 +439,14 @@ tf_routed_run(struct tf_worker *w, const struct tf_table *t, uint16_t in, const 
 	const struct tf_route *rt;
 	struct tf_rrun r;
 	uint64_t bytes = 0;
+	uint32_t hop;
 	uint16_t k;
 
-	if (!tf_plain4(e4, pkts[0]) || rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &r.hop) != 0)
+	if (!tf_plain4(e4, pkts[0]) || rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &hop) != 0)
 		return 0;
-	rt = &t->routes[r.hop];
+	rt = &t->routes[hop];
 	r.e4 = *e4;
-	r.t = t;
+	tf_rsame_of(&r.rs, t, hop);
 	r.local = rt->flags & TF_RT_F_LOCAL;
 	if (rt->kind == TF_RT_ESP) {
 		const struct tf_sa *sa;
@@ -746,18 +747,23 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	/* the common burst: frames like its first into one tunnel (or SID), all taken at once */
 	i = (uint16_t)tf_underlay_verdict(w, t, &e4, pkts[0], &ti, &s);
 	if ((i == TF_FV_VXLAN && tf_vxlan_decap_burst(w, t, in, pkts, n, ti)) ||
-	    (i == TF_FV_GRE && tf_gre_decap_burst(w, t, in, pkts, n, ti, s)) ||
-	    (i == TF_FV_L2TPV2 && tf_l2tpv2_decap_burst(w, t, in, pkts, n, ti, s)) ||
-	    (i == TF_FV_L2TPV3 && tf_l2tpv3_decap_burst(w, t, in, pkts, n, ti, s)) ||
-	    (i == TF_FV_FULL && t->nb_sids != 0 && tf_srv6_decap_burst(w, t, in, pkts, n)))
+	    (i == TF_FV_L2TPV3 && tf_l2tpv3_decap_burst(w, t, in, pkts, n, ti, s)))
 		return;
-	if (i == TF_FV_ESP) {	/* staged from the first on, as long as they are like it */
+	/* the others take the burst from the first frame on, as long as they are like it */
+	if (i == TF_FV_GRE)
+		i = tf_gre_decap_burst(w, t, in, pkts, n, ti, s);
+	else if (i == TF_FV_L2TPV2)
+		i = tf_l2tpv2_decap_burst(w, t, in, pkts, n, ti, s);
+	else if (i == TF_FV_ESP)	/* staged for the SA, not sent yet */
 		i = tf_esp_decap_burst(w, t, in, &e4, pkts, n);
-		pkts += i;
-		n -= i;
-		if (n == 0)
-			return;
-	}
+	else if (i == TF_FV_FULL && t->nb_sids != 0)
+		i = tf_srv6_decap_burst(w, t, in, pkts, n);
+	else
+		i = 0;
+	pkts += i;
+	n -= i;
+	if (n == 0)
+		return;
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 
