@@ -178,6 +178,14 @@ func TestQuick(t *testing.T) {
 					t.Errorf("%s missing or empty: %v", f, err)
 				}
 			}
+			if c.workers == "1" {
+				// the in-process path run: every packet sent, mempool full (checked by tunfwd perf)
+				if len(pr.Path) != 1 || !pr.Path[0].Valid || pr.Path[0].PathP10 <= 0 || pr.Path[0].IOP10 <= 0 {
+					t.Fatalf("path runs %+v\n%s", pr.Path, out.String())
+				}
+			} else if len(pr.Path) != 0 {
+				t.Fatalf("path run with %s workers: %+v", c.workers, pr.Path)
+			}
 			t.Logf("%s: %.3f Mpps over %v samples (not asserted)", c.name, r.Mpps, len(r.Samples))
 		})
 	}
@@ -289,5 +297,17 @@ func TestRounds(t *testing.T) {
 	}
 	if got := roundsRow(pr)[5]; got != "1.00 (0.80..1.20)" {
 		t.Errorf("secgw cell %q", got)
+	}
+	// in-process: TSC ticks x clock / TSC rate, median over the runs
+	pr.Path = []PathRun{{AddedP10: 10, TSCHz: 2e9, Valid: true}, {AddedP10: 30, TSCHz: 2e9, Valid: true},
+		{AddedP10: 20, TSCHz: 2e9, Valid: true}}
+	pr.summarize(3e9)
+	if pr.AddedPath != 30 || !pr.Valid || addedPathStr(pr) != "+30.0" {
+		t.Errorf("added in-process %v (valid %v), want 30", pr.AddedPath, pr.Valid)
+	}
+	pr.Path = append(pr.Path, PathRun{Note: "sent 3 of 4"})
+	pr.summarize(3e9)
+	if pr.Valid || addedPathStr(pr) != "-" {
+		t.Errorf("an invalid path run left the point valid")
 	}
 }

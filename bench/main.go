@@ -321,6 +321,12 @@ func bench(o options, stdout, stderr io.Writer) error {
 				r.ClockHz = clk.measure()
 				pr.Runs["tunfwd"] = append(pr.Runs["tunfwd"], r)
 				fmt.Fprintf(stdout, "  tunfwd  #%d %s\n", i+1, r.brief())
+				if p.Workers <= 1 { // the path alone, in-process (its own clock reading)
+					pp := runPath(o.tunfwd, o.out, p, log)
+					pp.ClockHz = clk.measure()
+					pr.Path = append(pr.Path, pp)
+					fmt.Fprintf(stdout, "  path    #%d %s\n", i+1, pp.brief())
+				}
 				if !o.refs {
 					continue
 				}

@@ -230,6 +230,54 @@ func verify(p Point, s *tunfwdSummary) error {
 var rateRE = regexp.MustCompile(`^rx ([0-9.]+) Mpps\s+tx ([0-9.]+) Mpps`)
 
 // runTunfwd runs the gateway on one point's config and measures its output rate.
+// PathRun is one `tunfwd perf` run: the packet path's own cost measured
+// in-process, bursts of the point's frames through the path interleaved
+// with bursts sent straight out (io forwarding), each timed with the TSC.
+type PathRun struct {
+	AddedP10 float64 `json:"added_p10_tsc"` // p10 of path bursts - p10 of io bursts, TSC ticks per packet
+	AddedMin float64 `json:"added_min_tsc"`
+	PathP10  float64 `json:"path_p10_tsc"`
+	IOP10    float64 `json:"io_p10_tsc"`
+	TSCHz    float64 `json:"tsc_hz"`
+	ClockHz  float64 `json:"clock_hz"` // effective clock of the worker CPU, right after the run
+	Bursts   int     `json:"bursts"`
+	Valid    bool    `json:"valid"`
+	Note     string  `json:"note,omitempty"`
+}
+
+func (r PathRun) brief() string {
+	if !r.Valid {
+		return "INVALID (" + r.Note + ")"
+	}
+	return fmt.Sprintf("added %.1f TSC ticks/pkt (p10; min %.1f), path %.1f, io %.1f", r.AddedP10, r.AddedMin, r.PathP10, r.IOP10)
+}
+
+// runPath runs `tunfwd perf` on the point's configuration (as runTunfwd wrote it).
+func runPath(bin, dir string, p Point, log io.Writer) PathRun {
+	var r PathRun
+	cmd := exec.Command(bin, "perf", "--conf", filepath.Join(dir, p.Name()+".toml"), "--json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	fmt.Fprint(log, indent(stderr.String(), "  tunfwd perf! "))
+	if err != nil {
+		r.Note = "tunfwd perf: " + err.Error() + ": " + lastLine(stderr.String())
+		return r
+	}
+	var c struct {
+		Bursts                       int
+		TSCHz, PathP10, IOP10        float64
+		AddedMin, AddedP10, AddedP50 float64
+	}
+	if err := json.Unmarshal(out, &c); err != nil {
+		r.Note = "tunfwd perf: " + err.Error()
+		return r
+	}
+	r = PathRun{AddedP10: c.AddedP10, AddedMin: c.AddedMin, PathP10: c.PathP10, IOP10: c.IOP10, TSCHz: c.TSCHz,
+		Bursts: c.Bursts, Valid: c.TSCHz > 0}
+	return r
+}
+
 func runTunfwd(bin, dir string, p Point, env Env, pcaps []string, tm timing, log io.Writer) Run {
 	r := Run{Tool: "tunfwd"}
 	cf := filepath.Join(dir, p.Name()+".toml")

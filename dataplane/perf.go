@@ -62,7 +62,12 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
+	"sync/atomic"
 	"unsafe"
+
+	"tunfwd/conf"
 )
 
 // StartPortsPerf starts the gateway's ports without launching a worker and
@@ -151,4 +156,86 @@ func (g *Gateway) PerfRun(port, io string, frames [][]byte, burst, iters int) (p
 		path = append(path, all[2*i+1])
 	}
 	return path, ref, nil
+}
+
+// PathCost is what PerfPath measured, in TSC ticks per packet: quantiles
+// over the bursts of the packet path and of io forwarding, and of their
+// difference (the added: tunnel work alone, rx left out of both).
+type PathCost struct {
+	Bursts, Burst int
+	TSCHz         float64
+	PathP10       float64
+	IOP10         float64
+	AddedMin      float64
+	AddedP10      float64
+	AddedP50      float64
+}
+
+// PerfPath runs PerfRun with bursts of 32 over frames, as received on port
+// in, with io forwarding to port io as the reference, and checks the run:
+// every packet sent, none dropped, the mempool full again.
+func (g *Gateway) PerfPath(in, io string, frames [][]byte, iters int) (c PathCost, err error) {
+	const burst = 32
+	before := g.raw()
+	path, ref, err := g.PerfRun(in, io, frames, burst, iters)
+	if err != nil {
+		return c, err
+	}
+	after := g.raw()
+	var tx, drops uint64
+	for _, p := range g.Ports {
+		tx += after.ports[p.ID].TxPkts - before.ports[p.ID].TxPkts
+	}
+	for i := range after.drops {
+		drops += after.drops[i] - before.drops[i]
+	}
+	if tx != uint64(burst*iters) || drops != 0 {
+		return c, fmt.Errorf("perf run: sent %d of %d, %d dropped", tx, burst*iters, drops)
+	}
+	if avail, size := g.PoolAvail(); avail != size {
+		return c, fmt.Errorf("perf run: mbuf leak: %d of %d in the pool", avail, size)
+	}
+	q := func(v []uint64, f float64) float64 {
+		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+		return float64(v[int(f*float64(len(v)-1))]) / burst
+	}
+	c = PathCost{Bursts: iters, Burst: burst, TSCHz: float64(C.rte_get_tsc_hz())}
+	c.AddedMin = q(path, 0) - q(ref, 0)
+	c.PathP10, c.IOP10 = q(path, 0.1), q(ref, 0.1)
+	c.AddedP10 = c.PathP10 - c.IOP10
+	c.AddedP50 = q(path, 0.5) - q(ref, 0.5)
+	return c, nil
+}
+
+var perfSeq atomic.Int32
+
+// PerfPorts readies cfg, whose input port is a net_pcap vdev reading a
+// pcap (rx_pcap=), for PerfPath: every port becomes a net_null that
+// receives nothing (the frames are put in by hand). Returns the input port,
+// another port for the io reference, and the pcap's path.
+func PerfPorts(cfg *conf.Config) (in, io, pcap string, err error) {
+	seq := perfSeq.Add(1)
+	for i := range cfg.Ports {
+		p := &cfg.Ports[i]
+		if pcap == "" && strings.HasPrefix(p.Vdev, "net_pcap") {
+			for _, kv := range strings.Split(p.Vdev, ",")[1:] {
+				if v, ok := strings.CutPrefix(kv, "rx_pcap="); ok {
+					in, pcap = p.Name, v
+				}
+			}
+		}
+		if p.PCI != "" {
+			return "", "", "", fmt.Errorf("port %s: a PCI device; perf runs on vdevs only", p.Name)
+		}
+		p.Vdev = fmt.Sprintf("net_null_perf%d_%d,no-rx=1", seq, i)
+	}
+	for _, p := range cfg.Ports {
+		if p.Name != in {
+			io = p.Name
+		}
+	}
+	if in == "" || io == "" {
+		return "", "", "", errors.New("perf: want a net_pcap port with rx_pcap= and another port")
+	}
+	return in, io, pcap, nil
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -33,33 +32,24 @@ func BenchmarkPacketPath(b *testing.B) {
 	}
 }
 
-var perfVdev = regexp.MustCompile(`(?m)^vdev = "([^"]*)"$`)
-
 func perfPoint(b *testing.B, dir, name string) {
 	toml, err := os.ReadFile(filepath.Join(dir, name+".toml"))
 	if err != nil {
 		b.Skip(err)
 	}
-	frames, err := pktgen.ReadPcap(filepath.Join(dir, name+".in.pcap"))
-	if err != nil {
-		b.Skip(err)
-	}
-	// every port a net_null; the pcap port is where the frames come in
-	n := 0
-	var inPort string
-	names := regexp.MustCompile(`(?m)^name = "([^"]*)"$`).FindAllStringSubmatch(string(toml), -1)
-	seq := rigSeq.Add(1)
-	src := perfVdev.ReplaceAllStringFunc(string(toml), func(l string) string {
-		if strings.Contains(l, "net_pcap") && n < len(names) {
-			inPort = names[n][1]
-		}
-		n++
-		return fmt.Sprintf(`vdev = "net_null_perf%d_%d,no-rx=1"`, seq, n)
-	})
-	src = regexp.MustCompile(`(?s)^.*?\n\[dataplane\]`).ReplaceAllString(src, "[dataplane]")
+	// the EAL is the test binary's own
+	src := regexp.MustCompile(`(?s)^.*?\n\[dataplane\]`).ReplaceAllString(string(toml), "[dataplane]")
 	cfg, err := conf.Parse([]byte(src), name+".toml")
 	if err != nil {
 		b.Fatal(err)
+	}
+	inPort, outPort, pcap, err := PerfPorts(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames, err := pktgen.ReadPcap(pcap)
+	if err != nil {
+		b.Skip(err)
 	}
 	g, err := New(cfg)
 	if err != nil {
@@ -70,43 +60,17 @@ func perfPoint(b *testing.B, dir, name string) {
 		b.Fatal(err)
 	}
 	defer g.StopPortsPerf()
-	const burst = 32
 	iters := 30000
 	if s := os.Getenv("TF_PERF_ITERS"); s != "" {
 		fmt.Sscan(s, &iters)
 	}
-	var outPort string
-	for _, nm := range names[:n] {
-		if nm[1] != inPort {
-			outPort = nm[1]
-		}
-	}
-	before := g.raw()
-	cyc, io, err := g.PerfRun(inPort, outPort, frames, burst, iters)
+	c, err := g.PerfPath(inPort, outPort, frames, iters)
 	if err != nil {
 		b.Fatal(err)
 	}
-	after := g.raw()
-	var tx, drops uint64
-	for _, p := range g.Ports {
-		tx += after.ports[p.ID].TxPkts - before.ports[p.ID].TxPkts
-	}
-	for i := range after.drops {
-		drops += after.drops[i] - before.drops[i]
-	}
-	if tx != uint64(burst*iters) || drops != 0 {
-		b.Fatalf("tx %d of %d, drops %d", tx, burst*iters, drops)
-	}
-	if avail, size := g.PoolAvail(); avail != size {
-		b.Fatalf("mbuf leak: %d of %d", avail, size)
-	}
-	q := func(c []uint64, f float64) float64 {
-		sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
-		return float64(c[int(f*float64(len(c)-1))]) / burst
-	}
-	b.ReportMetric(q(cyc, 0)-q(io, 0), "added-min-tsc/pkt")
-	b.ReportMetric(q(cyc, 0.1), "p10-tsc/pkt")
-	b.ReportMetric(q(io, 0.1), "io-p10-tsc/pkt")
-	b.ReportMetric(q(cyc, 0.1)-q(io, 0.1), "added-p10-tsc/pkt")
-	b.ReportMetric(q(cyc, 0.5)-q(io, 0.5), "added-p50-tsc/pkt")
+	b.ReportMetric(c.AddedMin, "added-min-tsc/pkt")
+	b.ReportMetric(c.PathP10, "p10-tsc/pkt")
+	b.ReportMetric(c.IOP10, "io-p10-tsc/pkt")
+	b.ReportMetric(c.AddedP10, "added-p10-tsc/pkt")
+	b.ReportMetric(c.AddedP50, "added-p50-tsc/pkt")
 }

@@ -48,6 +48,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "ctl" {
 		return ctl(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "perf" {
+		return perf(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("tunfwd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	confPath := fs.String("conf", "", "configuration file (TOML)")
@@ -60,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	metrics := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (ADDR a loopback HOST:PORT)")
 	metricsAny := fs.Bool("metrics-any", false, "allow --metrics on a non-loopback address")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tunfwd --conf FILE [flags]\n       tunfwd check --conf FILE\n       tunfwd ctl [--socket PATH] [--json] COMMAND...")
+		fmt.Fprintln(stderr, "usage: tunfwd --conf FILE [flags]\n       tunfwd check --conf FILE\n       tunfwd ctl [--socket PATH] [--json] COMMAND...\n       tunfwd perf --conf FILE [--bursts N] [--json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

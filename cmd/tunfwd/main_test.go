@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"tunfwd/dataplane"
 	"tunfwd/pktgen"
 )
 
@@ -161,6 +162,44 @@ vni = 5`, 1)
 		_, err = os.Stat(filepath.Join(dir, "wan.out.pcap"))
 		require.True(t, os.IsNotExist(err), "a port was opened")
 	}
+}
+
+// tunfwd perf: the path measured against io forwarding on net_null ports
+// (the pcap ports are replaced, nothing written), every packet sent and
+// the mempool full again, or it fails; a bad config exits 2 as ever.
+func TestPerf(t *testing.T) {
+	dir, path := writeConf(t, e2eConf)
+	writeInputs(t, dir, 64)
+	out, err := exec.Command(binary, "perf", "--conf", path, "--bursts", "500", "--json").Output()
+	require.NoError(t, err)
+	var c dataplane.PathCost
+	require.NoError(t, json.Unmarshal(out, &c), string(out))
+	require.Equal(t, 500, c.Bursts)
+	require.Positive(t, c.PathP10)
+	require.Positive(t, c.IOP10)
+	require.Positive(t, c.TSCHz)
+	for _, f := range []string{"lan.out.pcap", "wan.out.pcap"} {
+		_, err = os.Stat(filepath.Join(dir, f))
+		require.True(t, os.IsNotExist(err), "%s written: the ports were not replaced", f)
+	}
+
+	bad := strings.Replace(e2eConf, `key = 7`, `key = 7
+vni = 5`, 1)
+	_, path = writeConf(t, bad)
+	err = exec.Command(binary, "perf", "--conf", path).Run()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, 2, ee.ExitCode())
+	// no port reading a pcap: nothing to measure
+	none := strings.ReplaceAll(strings.ReplaceAll(e2eConf, "rx_pcap={dir}/lan.in.pcap,", ""), "rx_pcap={dir}/wan.in.pcap,", "")
+	dir, path = writeConf(t, none)
+	writeInputs(t, dir, 1)
+	cmd := exec.Command(binary, "perf", "--conf", path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.ErrorAs(t, cmd.Run(), &ee)
+	require.Equal(t, 2, ee.ExitCode())
+	require.Contains(t, stderr.String(), "want a net_pcap port with rx_pcap=")
 }
 
 func TestCheckGood(t *testing.T) {
