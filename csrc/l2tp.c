@@ -631,7 +631,7 @@ tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
  * and right lengths, checksum and inner MTU: all stripped, counted and
  * queued at once. Returns 1, or 0 with nothing touched.
  */
-static __rte_noinline int
+static __rte_noinline uint16_t
 tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		      struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip)
 {
@@ -644,7 +644,6 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	struct tf_sig64 sg;
 	uint64_t bytes = 0;
 	uint16_t i;
-	int ok = 1;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < minlen)
 		return 0;
@@ -653,7 +652,6 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);	/* flags and version */
 	memset(mask + sid_off, 0xff, 4 + tun->cookie_len);
 	tf_sig64_make(&sg, rte_pktmbuf_mtod(pkts[0], const uint8_t *), mask);
-	/* stripped as checked, in one pass; undone when a frame fails */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -664,18 +662,15 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		if (rte_pktmbuf_data_len(m) < minlen || !tf_sig64_match(&sg, f))
 			break;
 		tot = rte_be_to_cpu_16(ip->total_length);
+		if (tot != len - RTE_ETHER_HDR_LEN || len > maxlen || !tf_cksum20_ok(ip) ||
+		    (udp && rte_be_to_cpu_16(uh->dgram_len) != tot - sizeof(*ip)))
+			break;
 		bytes += len;
-		ok &= tot == len - RTE_ETHER_HDR_LEN && len <= maxlen && tf_cksum20_ok(ip) &&
-		      (!udp || rte_be_to_cpu_16(uh->dgram_len) == tot - sizeof(*ip));
 		tf_mbuf_strip(m, (uint16_t)strip);
 	}
-	if (i < n || !ok) {
-		tf_strip_undo(pkts, i, strip);
-		return 0;
-	}
 	w->ctr.port[in].rx_bytes += bytes;
-	w->ctr.tun[tun->slot].decap_pkts += n;
-	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)n * strip;
-	tf_tx_bulk(w, tun->l2_port, pkts, n, bytes - (uint64_t)n * strip);
-	return 1;
+	w->ctr.tun[tun->slot].decap_pkts += i;
+	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)i * strip;
+	tf_tx_bulk(w, tun->l2_port, pkts, i, bytes - (uint64_t)i * strip);
+	return i;
 }

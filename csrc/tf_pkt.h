@@ -1168,16 +1168,6 @@ tf_l2_burst_end(struct tf_worker *w, uint16_t in, const struct tf_tpl *tp, struc
 	return 1;
 }
 
-/* tf_strip_undo gives the first n mbufs of a uniform decap back the strip bytes it took. */
-static __rte_always_inline void
-tf_strip_undo(struct rte_mbuf **pkts, uint16_t n, uint32_t strip)
-{
-	uint16_t i;
-
-	for (i = 0; i < n; i++)
-		tf_mbuf_prepend(pkts[i], (uint16_t)strip);
-}
-
 /*
  * tf_plain4 says whether m is a plain IPv4 packet to the port's MAC, the
  * case every fast path starts from: header without options in the first
@@ -1293,8 +1283,8 @@ static __rte_always_inline void tf_vxlan_encap_fast(const struct tf_tpl *tp, str
 						     uint32_t outer_len, uint16_t id);
 static __rte_noinline int tf_vxlan_encap_burst(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun,
 					       struct rte_mbuf **pkts, uint16_t n);
-static __rte_noinline int tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-					       struct rte_mbuf **pkts, uint16_t n, int ti);
+static __rte_noinline uint16_t tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						    struct rte_mbuf **pkts, uint16_t n, int ti);
 static __rte_noinline uint16_t tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 						  struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static __rte_always_inline int tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t,
@@ -1315,8 +1305,8 @@ static __rte_always_inline int tf_l2tp_udp_decap_peek(struct tf_worker *w, const
 						      uint32_t *strip);
 static __rte_noinline uint16_t tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 						     struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
-static __rte_noinline int tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
-						struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
+static __rte_noinline uint16_t tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
+						     struct rte_mbuf **pkts, uint16_t n, int ti, uint32_t strip);
 static void tf_l2tp_udp_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 			      struct rte_mbuf *m, const struct tf_outer *o, uint8_t versions);
 static void tf_l2tpv3_ip_decap(struct tf_worker *w, const struct tf_table *t, uint16_t in,

@@ -160,13 +160,14 @@ tf_vxlan_decap_peek(struct tf_worker *w, const struct tf_table *t, const struct 
 
 /*
  * tf_vxlan_decap_burst: the uniform decap of a burst whose first frame
- * tf_vxlan_decap_peek took (into tunnel ti) when every frame shows the same
- * outer bytes where the checks look (destination MAC, plain IPv4 not a
- * fragment, ECN, protocol, local address, UDP port, zero checksum, I flag,
- * VNI) and right lengths, checksum and inner MTU: all stripped, counted and
- * queued at once. Returns 1, or 0 with nothing touched.
+ * tf_vxlan_decap_peek took (into tunnel ti), in one pass from the first
+ * frame on, for as long as they show the same outer bytes where the checks
+ * look (destination MAC, plain IPv4 not a fragment, ECN, protocol, local
+ * address, UDP port, zero checksum, I flag, VNI) and right lengths,
+ * checksum and inner MTU: stripped, counted and queued. Returns how many it
+ * took; the per-packet loop does the rest, untouched.
  */
-static __rte_noinline int
+static __rte_noinline uint16_t
 tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		     struct rte_mbuf **pkts, uint16_t n, int ti)
 {
@@ -184,36 +185,29 @@ tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	struct tf_sig64 sg;
 	uint64_t bytes = 0;
 	uint16_t i;
-	int ok = 1;
 
 	tf_sig64_make(&sg, rte_pktmbuf_mtod(pkts[0], const uint8_t *), mask);
 	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
+		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
 		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
-		uint32_t len = rte_pktmbuf_pkt_len(m), tot = rte_be_to_cpu_16(ip->total_length);
+		uint32_t len = rte_pktmbuf_pkt_len(m), tot;
 
-		bytes += len;
-		if (rte_pktmbuf_data_len(m) < 64 || !tf_sig64_match(&sg, f)) {
-			ok = 0;
+		if (rte_pktmbuf_data_len(m) < 64 || !tf_sig64_match(&sg, f))
 			break;
-		}
-		ok &= tot == len - RTE_ETHER_HDR_LEN && len <= maxlen &&
-		      rte_be_to_cpu_16(udp->dgram_len) == tot - sizeof(*ip) && tf_cksum20_ok(ip);
-	}
-	if (!ok)
-		return 0;
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
+		tot = rte_be_to_cpu_16(ip->total_length);
+		if (tot != len - RTE_ETHER_HDR_LEN || len > maxlen ||
+		    rte_be_to_cpu_16(udp->dgram_len) != tot - sizeof(*ip) || !tf_cksum20_ok(ip))
+			break;
+		bytes += len;
 		tf_mbuf_strip(m, hlen);
 	}
 	w->ctr.port[in].rx_bytes += bytes;
-	w->ctr.tun[tun->slot].decap_pkts += n;
-	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)n * hlen;
-	tf_tx_bulk(w, tun->l2_port, pkts, n, bytes - (uint64_t)n * hlen);
-	return 1;
+	w->ctr.tun[tun->slot].decap_pkts += i;
+	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)i * hlen;
+	tf_tx_bulk(w, tun->l2_port, pkts, i, bytes - (uint64_t)i * hlen);
+	return i;
 }
 
 static void

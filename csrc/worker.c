@@ -744,13 +744,13 @@ tf_burst_underlay(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	uint32_t s;
 	uint16_t i;
 
-	/* the common burst: frames like its first into one tunnel (or SID), all taken at once */
 	i = (uint16_t)tf_underlay_verdict(w, t, &e4, pkts[0], &ti, &s);
-	if ((i == TF_FV_VXLAN && tf_vxlan_decap_burst(w, t, in, pkts, n, ti)) ||
-	    (i == TF_FV_L2TPV3 && tf_l2tpv3_decap_burst(w, t, in, pkts, n, ti, s)))
-		return;
-	/* the others take the burst from the first frame on, as long as they are like it */
-	if (i == TF_FV_GRE)
+	/* the common burst: frames like its first, taken from the first on, as long as they are like it */
+	if (i == TF_FV_VXLAN)
+		i = tf_vxlan_decap_burst(w, t, in, pkts, n, ti);
+	else if (i == TF_FV_L2TPV3)
+		i = tf_l2tpv3_decap_burst(w, t, in, pkts, n, ti, s);
+	else if (i == TF_FV_GRE)
 		i = tf_gre_decap_burst(w, t, in, pkts, n, ti, s);
 	else if (i == TF_FV_L2TPV2)
 		i = tf_l2tpv2_decap_burst(w, t, in, pkts, n, ti, s);
