@@ -302,7 +302,7 @@ func TestRounds(t *testing.T) {
 	pr.Path = []PathRun{{AddedP10: 10, TSCHz: 2e9, Valid: true}, {AddedP10: 30, TSCHz: 2e9, Valid: true},
 		{AddedP10: 20, TSCHz: 2e9, Valid: true}}
 	pr.summarize(3e9)
-	if pr.AddedPath != 30 || !pr.Valid || addedPathStr(pr) != "+30.0" {
+	if pr.AddedPath != 30 || pr.AddedPathLo != 15 || !pr.Valid || addedPathStr(pr) != "+30.0 (+15.0)" {
 		t.Errorf("added in-process %v (valid %v), want 30", pr.AddedPath, pr.Valid)
 	}
 	pr.Path = append(pr.Path, PathRun{Note: "sent 3 of 4"})

@@ -42,30 +42,31 @@ type Mode struct {
 // PointResult is one point's runs and medians.
 type PointResult struct {
 	Point
-	Name       string             `json:"name"`
-	InputSize  int                `json:"input_frame_bytes"`
-	OutputSize int                `json:"output_frame_bytes"`
-	Runs       map[string][]Run   `json:"runs"`        // by tool: tunfwd, testpmd, ovs
-	Mpps       map[string]float64 `json:"mpps_median"` // by tool, valid runs only
-	ClockHz    map[string]float64 `json:"clock_hz_median"`
-	CPP        map[string]float64 `json:"cycles_per_packet"` // median clock x workers / median rate: per worker
-	VmHWMMB    map[string]float64 `json:"vm_hwm_mb_max"`
-	HugetlbMB  map[string]float64 `json:"hugetlb_mb_max"`
-	Mbufs      map[string]int     `json:"mempool_mbufs"`
-	Added      float64            `json:"added_cycles_over_testpmd"` // 0 when testpmd is missing
-	RatioTP    float64            `json:"ratio_to_testpmd"`
-	RatioOVS   float64            `json:"ratio_to_ovs"`
-	Secgw      string             `json:"secgw_best,omitempty"` // ESP: the faster ipsec-secgw mode
-	RatioSecgw float64            `json:"ratio_to_secgw"`
-	Rounds     Rounds             `json:"rounds"`                  // the same figures round by round
-	Path       []PathRun          `json:"path_runs,omitempty"`     // tunfwd perf, one per round
-	AddedPath  float64            `json:"added_cycles_in_process"` // median over Path of added p10, in cycles
-	Scaling    map[string]float64 `json:"scaling,omitempty"`       // by tool: Mpps over the same point's with 1 worker
-	Valid      bool               `json:"valid"`                   // every tunfwd run valid (no drop, counters add up)
-	Lcores     string             `json:"lcores,omitempty"`        // the EAL --lcores map, when workers had to share a CPU
-	SharedCPU  bool               `json:"shared_cpu"`              // a worker ran on the main lcore's CPU
-	Setup      []string           `json:"setup,omitempty"`         // how the point ran (tools left out)
-	Notes      []string           `json:"notes,omitempty"`
+	Name        string             `json:"name"`
+	InputSize   int                `json:"input_frame_bytes"`
+	OutputSize  int                `json:"output_frame_bytes"`
+	Runs        map[string][]Run   `json:"runs"`        // by tool: tunfwd, testpmd, ovs
+	Mpps        map[string]float64 `json:"mpps_median"` // by tool, valid runs only
+	ClockHz     map[string]float64 `json:"clock_hz_median"`
+	CPP         map[string]float64 `json:"cycles_per_packet"` // median clock x workers / median rate: per worker
+	VmHWMMB     map[string]float64 `json:"vm_hwm_mb_max"`
+	HugetlbMB   map[string]float64 `json:"hugetlb_mb_max"`
+	Mbufs       map[string]int     `json:"mempool_mbufs"`
+	Added       float64            `json:"added_cycles_over_testpmd"` // 0 when testpmd is missing
+	RatioTP     float64            `json:"ratio_to_testpmd"`
+	RatioOVS    float64            `json:"ratio_to_ovs"`
+	Secgw       string             `json:"secgw_best,omitempty"` // ESP: the faster ipsec-secgw mode
+	RatioSecgw  float64            `json:"ratio_to_secgw"`
+	Rounds      Rounds             `json:"rounds"`                         // the same figures round by round
+	Path        []PathRun          `json:"path_runs,omitempty"`            // tunfwd perf, one per round
+	AddedPath   float64            `json:"added_cycles_in_process"`        // median over Path of added p10, in cycles
+	AddedPathLo float64            `json:"added_cycles_in_process_lowest"` // the lowest round's
+	Scaling     map[string]float64 `json:"scaling,omitempty"`              // by tool: Mpps over the same point's with 1 worker
+	Valid       bool               `json:"valid"`                          // every tunfwd run valid (no drop, counters add up)
+	Lcores      string             `json:"lcores,omitempty"`               // the EAL --lcores map, when workers had to share a CPU
+	SharedCPU   bool               `json:"shared_cpu"`                     // a worker ran on the main lcore's CPU
+	Setup       []string           `json:"setup,omitempty"`                // how the point ran (tools left out)
+	Notes       []string           `json:"notes,omitempty"`
 }
 
 // Rounds are a point's figures taken round by round: the runs of one round
@@ -231,7 +232,12 @@ func (pr *PointResult) summarize(clockHz float64) {
 			added = append(added, r.AddedP10*clockHz/r.TSCHz)
 		}
 	}
-	pr.AddedPath = median(added)
+	pr.AddedPath, pr.AddedPathLo = median(added), 0
+	for _, a := range added {
+		if pr.AddedPathLo == 0 || a < pr.AddedPathLo {
+			pr.AddedPathLo = a
+		}
+	}
 	if !pr.Valid {
 		return
 	}
@@ -270,8 +276,9 @@ func notes(res *Results) []string {
 		"Added in-process (tunfwd perf, one run per round, median): the point's frames copied into mbufs as the rx PMD would, " +
 			"in bursts of 32, alternately through tunfwd's packet path (classify, encap or decap, tx to net_null, free) and straight " +
 			"to net_null (what testpmd io does after rx), each burst timed with the TSC on the main lcore; the 10th percentile of the " +
-			"path's bursts minus that of io's, per packet, times effective clock / TSC. Both share each moment of the machine, so a " +
-			"slow phase hits them alike; rx, the same for both, is left out.",
+			"path's bursts minus that of io's, per packet, times effective clock / TSC; in brackets the lowest round's. Both share " +
+			"each moment of the machine, rx (the same for both) is left out; a slow phase still stretches both, and the added " +
+			"ticks with them, so the lowest round is the least disturbed one.",
 		"Tunnels: GRE with key, VXLAN (UDP checksum 0), L2TPv2 (UDP 1701, checksum 0, PPP 0xff03 0x0021), L2TPv3 over IP " +
 			"(l2tpv3: Ethernet pseudowire, 4-byte cookie) and over UDP 1701 (l2tpv3udp, checksum 0), SRv6 encap = H.Encaps with two segments (IPv6 + SRH, 80 bytes), SRv6 decap = " +
 			"End.DX4 at the last segment of such an SRH; IPv4 underlay except SRv6. testpmd io is the reference of every point; OVS " +
@@ -330,11 +337,11 @@ func addedPathStr(pr PointResult) string {
 	if pr.AddedPath == 0 || !pr.Valid {
 		return "-"
 	}
-	return fmt.Sprintf("%+.1f", pr.AddedPath)
+	return fmt.Sprintf("%+.1f (%+.1f)", pr.AddedPath, pr.AddedPathLo)
 }
 
 var header = []string{"point", "tunfwd Mpps", "cycles/pkt", "testpmd Mpps", "testpmd cyc/pkt", "added cycles",
-	"added in-process", "ratio testpmd", "OVS Mpps", "ratio OVS", "secgw cpu Mpps", "secgw lookaside Mpps", "ratio secgw",
+	"added in-process (lowest)", "ratio testpmd", "OVS Mpps", "ratio OVS", "secgw cpu Mpps", "secgw lookaside Mpps", "ratio secgw",
 	"tunfwd VmHWM MB", "mbufs"}
 
 func row(pr PointResult) []string {

@@ -715,7 +715,11 @@ tf_underlay_verdict(struct tf_worker *w, const struct tf_table *t, const struct 
 }
 
 /*
- * tf_burst_underlay: an underlay port, in stages over the burst.
+ * tf_burst_underlay: an underlay port. The common burst, frames like its
+ * first into one tunnel, SA or SID, is taken from the first frame on by
+ * that protocol's uniform decap, in one pass, for as long as they are like
+ * it; the frames from the first that is not, or a burst whose first frame
+ * none takes, go in stages:
  *  1. find the plain IPv4 frames to a local address that are GRE, VXLAN or
  *     L2TP the protocol files would decapsulate as they are
  *     (tf_gre_decap_peek, tf_vxlan_decap_peek, the L2TP peeks), or ESP:
