@@ -98,6 +98,13 @@ func (g *Gateway) StopPortsPerf() (err error) {
 	return err
 }
 
+// The limits of PerfRun: tf_perf_run's frame table, and a tick buffer
+// (16 bytes a round) that stays small.
+const (
+	PerfMaxFrames = 4096
+	PerfMaxBursts = 1 << 20
+)
+
 // PerfRun is a measuring hook (dataplane/perf_test.go, BenchmarkPacketPath):
 // it runs the packet path on the control thread over iters bursts of burst
 // copies of frames, as if the first worker had received them on port, and
@@ -122,6 +129,10 @@ func (g *Gateway) PerfRun(port, io string, frames [][]byte, burst, iters int) (p
 	}
 	if pid < 0 || iop < 0 {
 		return nil, nil, fmt.Errorf("no port %q or %q", port, io)
+	}
+	if len(frames) > PerfMaxFrames || iters > PerfMaxBursts {
+		return nil, nil, fmt.Errorf("%d frames, %d bursts: at most %d and %d", len(frames), iters,
+			PerfMaxFrames, PerfMaxBursts)
 	}
 	var blob []byte
 	lens := make([]C.uint32_t, len(frames))

@@ -30,6 +30,10 @@ func perf(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: tunfwd perf --conf FILE [--bursts N] [--json]")
 		return exitConfig
 	}
+	if *bursts > dataplane.PerfMaxBursts {
+		fmt.Fprintf(stderr, "tunfwd perf: --bursts %d: at most %d\n", *bursts, dataplane.PerfMaxBursts)
+		return exitConfig
+	}
 	cfg, err := conf.Load(*confPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -47,6 +51,10 @@ func perf(args []string, stdout, stderr io.Writer) int {
 	frames, err := pktgen.ReadPcap(pcap)
 	if err != nil {
 		fmt.Fprintln(stderr, "tunfwd:", err)
+		return exitConfig
+	}
+	if len(frames) == 0 || len(frames) > dataplane.PerfMaxFrames {
+		fmt.Fprintf(stderr, "tunfwd perf: %s: %d frames: want 1 to %d\n", pcap, len(frames), dataplane.PerfMaxFrames)
 		return exitConfig
 	}
 	c, err := perfRun(cfg, in, out, frames, *bursts)
