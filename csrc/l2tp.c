@@ -614,11 +614,7 @@ tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 		tf_mbuf_strip(m, (uint16_t)strip);
 		bytes += len;
 	}
-	w->ctr.port[in].rx_bytes += bytes;
-	w->ctr.tun[slot].decap_pkts += i;
-	w->ctr.tun[slot].decap_bytes += bytes - (uint64_t)i * in_off;
-	w->ctr.routed += i;
-	tf_tx_bulk(w, d.port, pkts, i, bytes - (uint64_t)i * strip);
+	tf_dnh_send(w, &d, in, slot, pkts, i, bytes, strip);
 	return i;
 }
 

@@ -1129,6 +1129,22 @@ tf_dnh_route(struct tf_dnh *d, const struct tf_table *t, uint32_t dst)
 }
 
 /*
+ * tf_dnh_send counts the n frames a routed tunnel decap took (bytes: their
+ * frame bytes as they came; strip: the outer bytes each lost) into tunnel
+ * counter slot, and queues them for d's port.
+ */
+static __rte_always_inline void
+tf_dnh_send(struct tf_worker *w, const struct tf_dnh *d, uint16_t in, uint16_t slot, struct rte_mbuf **pkts,
+	    uint16_t n, uint64_t bytes, uint32_t strip)
+{
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.tun[slot].decap_pkts += n;
+	w->ctr.tun[slot].decap_bytes += bytes - (uint64_t)n * (RTE_ETHER_HDR_LEN + strip);
+	w->ctr.routed += n;
+	tf_tx_bulk(w, d->port, pkts, n, bytes - (uint64_t)n * strip);
+}
+
+/*
  * tf_dnh_put: an inner IPv4 packet of l3 bytes to dst goes d's way: then
  * f, its frame (14 bytes of room for the Ethernet header first), gets the
  * TTL decremented (the caller saw it above 1) and the new Ethernet header,

@@ -22,19 +22,7 @@ import (
 // route into each inline tunnel; routes changing mid-burst; odd frames
 // first, mid and last; mbuf chains; decap frames differing in one field.
 
-const fvcExtra = `
-[[tunnel]]
-name = "gre7"
-type = "gre"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-key = 70
-
-[[route]]
-prefix = "10.7.0.0/16"
-tunnel = "gre7"
-
-` + v2aTunnel + `
+const fvcExtra = gre7Tunnel + v2aTunnel + `
 [[route]]
 prefix = "10.8.0.0/16"
 tunnel = "v2a"

@@ -19,18 +19,11 @@ import (
 // way: each must leave as its own longest prefix says (decoded by
 // gopacket), and byte for byte as the classifier sends it (tap armed).
 func TestBurstNestedRoutes(t *testing.T) {
-	const extra = `
+	const extra = gre7Tunnel + `
 [[nexthop]]
 ip = "10.1.0.3"
 mac = "02:00:00:00:01:03"
 port = "inner"
-
-[[tunnel]]
-name = "gre7"
-type = "gre"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-key = 70
 
 [[tunnel]]
 name = "gre8"
@@ -38,10 +31,6 @@ type = "gre"
 local = "192.0.2.1"
 remote = "192.0.2.2"
 key = 80
-
-[[route]]
-prefix = "10.7.0.0/16"
-tunnel = "gre7"
 
 [[route]]
 prefix = "10.7.5.0/24"

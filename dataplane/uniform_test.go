@@ -15,8 +15,8 @@ import (
 // packet by packet. Both must give the same bytes: each case runs its good
 // frames alone (the uniform pass) and again with one spoiled frame among
 // them (the per-packet loops), and compares every output byte for byte.
-func TestUniformBurstsAsPerPacket(t *testing.T) {
-	const extra = `
+// gre7Tunnel: GRE tunnel gre7 (key 70) to the rig's peer, routed 10.7.0.0/16.
+const gre7Tunnel = `
 [[tunnel]]
 name = "gre7"
 type = "gre"
@@ -28,6 +28,9 @@ key = 70
 prefix = "10.7.0.0/16"
 tunnel = "gre7"
 `
+
+func TestUniformBurstsAsPerPacket(t *testing.T) {
+	const extra = gre7Tunnel
 	sized := func(base pktgen.Flow, n int) [][]byte {
 		var out [][]byte
 		for i := 0; i < n; i++ {
