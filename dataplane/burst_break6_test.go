@@ -90,14 +90,7 @@ prefix = "10.1.0.3/32"
 tunnel = "gre8"
 `
 
-const b6Tunnels = `
-[[tunnel]]
-name = "gre7"
-type = "gre"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-key = 70
-
+const b6Tunnels = gre7Tunnel + `
 [[tunnel]]
 name = "gre8"
 type = "gre"
@@ -111,23 +104,7 @@ type = "gre"
 local = "192.0.2.1"
 remote = "192.0.2.2"
 
-[[route]]
-prefix = "10.7.0.0/16"
-tunnel = "gre7"
-
-` + v2aTunnel + `
-[[tunnel]]
-name = "v2b"
-type = "l2tpv2"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-tunnel_id = 100
-session_id = 201
-peer_tunnel_id = 301
-peer_session_id = 401
-ppp_addr_ctrl = false
-length_bit = true
-`
+` + v2aTunnel + "\n" + v2bTunnel
 
 const b6Default = `
 [[route]]

@@ -36,6 +36,21 @@ peer_session_id = 400
 dscp = 12
 `
 
+// v2bTunnel: a second session of v2a's tunnel, without PPP address and
+// control, with the Length bit.
+const v2bTunnel = `[[tunnel]]
+name = "v2b"
+type = "l2tpv2"
+local = "192.0.2.1"
+remote = "192.0.2.2"
+tunnel_id = 100
+session_id = 201
+peer_tunnel_id = 301
+peer_session_id = 401
+ppp_addr_ctrl = false
+length_bit = true
+`
+
 const l2tpConf = `
 [[nexthop]]
 ip = "` + peer6 + `"

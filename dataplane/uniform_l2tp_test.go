@@ -45,18 +45,7 @@ via = "10.1.0.2"
 prefix = "10.7.0.0/16"
 tunnel = "v2a"
 
-[[tunnel]]
-name = "v2b"
-type = "l2tpv2"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-tunnel_id = 100
-session_id = 201
-peer_tunnel_id = 301
-peer_session_id = 401
-ppp_addr_ctrl = false
-length_bit = true
-
+` + v2bTunnel + `
 [[route]]
 prefix = "10.8.0.0/16"
 tunnel = "v2b"
