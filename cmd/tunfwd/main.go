@@ -147,6 +147,19 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
+// startEAL brings up DPDK for cfg; done tears it down and removes its
+// runtime directory (the file prefix is made per process).
+func startEAL(cfg *conf.Config) (done func(), err error) {
+	if err := dataplane.Init(cfg.EALArgs(os.Getpid())); err != nil {
+		return nil, err
+	}
+	prefix := cfg.EAL.FilePrefix + "-" + fmt.Sprint(os.Getpid())
+	return func() {
+		dataplane.Cleanup()
+		os.RemoveAll(filepath.Join("/var/run/dpdk", prefix))
+	}, nil
+}
+
 type runOpts struct {
 	period    time.Duration
 	statsJSON string
@@ -195,12 +208,11 @@ func serve(cfg *conf.Config, opts runOpts, stdout io.Writer) error {
 	}
 	con := &console{w: stdout}
 	var out io.Writer = con
-	prefix := cfg.EAL.FilePrefix + "-" + fmt.Sprint(os.Getpid())
-	if err := dataplane.Init(cfg.EALArgs(os.Getpid())); err != nil {
+	done, err := startEAL(cfg)
+	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(filepath.Join("/var/run/dpdk", prefix))
-	defer dataplane.Cleanup()
+	defer done()
 	g, err := dataplane.New(cfg)
 	if err != nil {
 		return err

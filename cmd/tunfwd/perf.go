@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"tunfwd/conf"
 	"tunfwd/dataplane"
@@ -75,12 +73,11 @@ func perf(args []string, stdout, stderr io.Writer) int {
 }
 
 func perfRun(cfg *conf.Config, in, out string, frames [][]byte, bursts int) (c dataplane.PathCost, err error) {
-	prefix := cfg.EAL.FilePrefix + "-" + fmt.Sprint(os.Getpid())
-	if err := dataplane.Init(cfg.EALArgs(os.Getpid())); err != nil {
+	done, err := startEAL(cfg)
+	if err != nil {
 		return c, err
 	}
-	defer os.RemoveAll(filepath.Join("/var/run/dpdk", prefix))
-	defer dataplane.Cleanup()
+	defer done()
 	g, err := dataplane.New(cfg)
 	if err != nil {
 		return c, err
