@@ -229,7 +229,6 @@ func verify(p Point, s *tunfwdSummary) error {
 
 var rateRE = regexp.MustCompile(`^rx ([0-9.]+) Mpps\s+tx ([0-9.]+) Mpps`)
 
-// runTunfwd runs the gateway on one point's config and measures its output rate.
 // PathRun is one `tunfwd perf` run: the packet path's own cost measured
 // in-process, bursts of the point's frames through the path interleaved
 // with bursts sent straight out (io forwarding), each timed with the TSC.
@@ -278,6 +277,7 @@ func runPath(bin, dir string, p Point, log io.Writer) PathRun {
 	return r
 }
 
+// runTunfwd runs the gateway on one point's config and measures its output rate.
 func runTunfwd(bin, dir string, p Point, env Env, pcaps []string, tm timing, log io.Writer) Run {
 	r := Run{Tool: "tunfwd"}
 	cf := filepath.Join(dir, p.Name()+".toml")
