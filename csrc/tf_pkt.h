@@ -1162,6 +1162,21 @@ tf_dnh_put(const struct tf_dnh *d, uint8_t *f, uint32_t dst, uint32_t l3)
 }
 
 /*
+ * tf_l2_decap_send counts the n frames a bridged decap (VXLAN, L2TPv3) took
+ * into tun (bytes: their frame bytes as they came; strip: the bytes before
+ * each inner frame) and queues them for tun's bound port.
+ */
+static __rte_always_inline void
+tf_l2_decap_send(struct tf_worker *w, uint16_t in, const struct tf_tunnel *tun, struct rte_mbuf **pkts,
+		 uint16_t n, uint64_t bytes, uint32_t strip)
+{
+	w->ctr.port[in].rx_bytes += bytes;
+	w->ctr.tun[tun->slot].decap_pkts += n;
+	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)n * strip;
+	tf_tx_bulk(w, tun->l2_port, pkts, n, bytes - (uint64_t)n * strip);
+}
+
+/*
  * tf_l2_burst_end ends a one-pass bridged encap (VXLAN, L2TPv3) of n frames
  * into tp's tunnel that stopped at frame i (bytes: the frame bytes of those
  * before): all taken, they are counted and queued, 1; else the i already

@@ -203,10 +203,7 @@ tf_vxlan_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		bytes += len;
 		tf_mbuf_strip(m, hlen);
 	}
-	w->ctr.port[in].rx_bytes += bytes;
-	w->ctr.tun[tun->slot].decap_pkts += i;
-	w->ctr.tun[tun->slot].decap_bytes += bytes - (uint64_t)i * hlen;
-	tf_tx_bulk(w, tun->l2_port, pkts, i, bytes - (uint64_t)i * hlen);
+	tf_l2_decap_send(w, in, tun, pkts, i, bytes, hlen);
 	return i;
 }
 
