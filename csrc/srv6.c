@@ -351,8 +351,7 @@ tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct
 		uint16_t k;
 
 		/* checked in a pass of their own: the template leaves no registers for the checks */
-		for (k = 0; k < n && tf_rrun_ok(r, pkts[k]); k++)
-			;
+		k = tf_rrun_count(r, pkts, n);
 		for (i = 0; i < k; i++) {
 			struct rte_mbuf *m = pkts[i];
 			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);

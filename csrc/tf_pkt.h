@@ -255,6 +255,15 @@ tf_load32(const void *p)
 	return v;
 }
 
+static inline uint64_t
+tf_load64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static inline void
 tf_store32(void *p, uint32_t v)
 {
@@ -833,36 +842,42 @@ tf_udp6_cksum_set(const struct tf_tunnel *tun, struct rte_mbuf *m, struct rte_ud
 /*
  * tf_flow_hash hashes the inner flow (L3 addresses and, for unfragmented TCP
  * and UDP, ports) for ECMP entropy; non-IP frames hash their MAC addresses.
+ * CRC32-C by the SSE4.2 instruction (the -march DPDK builds for has it):
+ * rte_hash_crc would test at run time which one to use, at every word.
  */
 static __rte_always_inline uint32_t
 tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 {
+	static const uint32_t none;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
-	uint32_t h = 0;
 
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && len >= l3_off + 20) {
 		const struct rte_ipv4_hdr *ip = (const void *)(p + l3_off);
 		uint32_t hl = (ip->version_ihl & 0xf) * 4u;
+		int l4 = (ip->next_proto_id == IPPROTO_UDP) | (ip->next_proto_id == IPPROTO_TCP);
+		/* the ports when there are (unfragmented, in the segment), else 0: no branch */
+		const void *ports = l4 && (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK |
+								RTE_IPV4_HDR_MF_FLAG)) == 0 &&
+				    len >= l3_off + hl + 4 ? (const void *)(p + l3_off + hl) : (const void *)&none;
+		uint32_t h = (uint32_t)_mm_crc32_u64(ip->next_proto_id, tf_load64(&ip->src_addr));
 
-		h = rte_hash_crc_4byte(ip->src_addr, rte_hash_crc_4byte(ip->dst_addr, ip->next_proto_id));
-		if ((ip->next_proto_id == IPPROTO_UDP || ip->next_proto_id == IPPROTO_TCP) &&
-		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0 &&
-		    len >= l3_off + hl + 4)
-			h = rte_hash_crc_4byte(tf_load32(p + l3_off + hl), h);
-		return h;
+		return _mm_crc32_u32(h, tf_load32(ports));
 	}
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6) && len >= l3_off + 44) {
 		const struct rte_ipv6_hdr *ip6 = (const void *)(p + l3_off);
+		int l4 = (ip6->proto == IPPROTO_UDP) | (ip6->proto == IPPROTO_TCP);
+		uint64_t h = ip6->proto;
 
-		h = rte_hash_crc(ip6->src_addr, 32, ip6->proto);
-		if (ip6->proto == IPPROTO_UDP || ip6->proto == IPPROTO_TCP)
-			h = rte_hash_crc_4byte(tf_load32(p + l3_off + 40), h);
-		return h;
+		h = _mm_crc32_u64(h, tf_load64(ip6->src_addr));
+		h = _mm_crc32_u64(h, tf_load64(ip6->src_addr + 8));
+		h = _mm_crc32_u64(h, tf_load64(ip6->dst_addr));
+		h = _mm_crc32_u64(h, tf_load64(ip6->dst_addr + 8));
+		return _mm_crc32_u32((uint32_t)h, tf_load32(l4 ? (const void *)(p + l3_off + 40) : (const void *)&none));
 	}
 	if (len >= 12)
-		h = rte_hash_crc(p, 12, 0);
-	return h;
+		return _mm_crc32_u32((uint32_t)_mm_crc32_u64(0, tf_load64(p)), tf_load32(p + 8));
+	return 0;
 }
 
 /*
@@ -1266,6 +1281,22 @@ tf_rrun_ok(const struct tf_rrun *r, const struct rte_mbuf *m)
 	return tf_plain4(&r->e4, m) && ip->time_to_live > 1 && rte_pktmbuf_pkt_len(m) <= r->maxlen &&
 	       rte_pktmbuf_headroom(m) >= r->room && tf_rsame_dst(&r->rs, ip->dst_addr) &&
 	       !(r->local && tf_is_local4(r->rs.t, ip->dst_addr));
+}
+
+/*
+ * tf_rrun_count: how many of the n packets at pkts, from the first on, go
+ * r's way (tf_rrun_ok). A function of its own for the burst loops that
+ * check in a pass before the one that writes: with few values live, the
+ * loop keeps its counter and r's fields in registers.
+ */
+static __rte_noinline uint16_t
+tf_rrun_count(const struct tf_rrun *r, struct rte_mbuf *const *pkts, uint16_t n)
+{
+	uint16_t k;
+
+	for (k = 0; k < n && tf_rrun_ok(r, pkts[k]); k++)
+		;
+	return k;
 }
 
 /*
