@@ -274,7 +274,7 @@ func notes(res *Results) []string {
 		"Added cycles = tunfwd cycles/packet - testpmd io cycles/packet on the same input; ratio = tunfwd Mpps / reference Mpps. " +
 			"With several workers (points named -Nw) cycles/packet are per worker: clock x workers / rate.",
 		"Added in-process (tunfwd perf, one run per round, median): the point's frames copied into mbufs as the rx PMD would, " +
-			"in bursts of 32, alternately through tunfwd's packet path (classify, encap or decap, tx to net_null, free) and straight " +
+			"in bursts of the config's size (32), alternately through tunfwd's packet path (classify, encap or decap, tx to net_null, free) and straight " +
 			"to net_null (what testpmd io does after rx), each burst timed with the TSC on the main lcore; the 10th percentile of the " +
 			"path's bursts minus that of io's, per packet, times effective clock / TSC; in brackets the lowest round's. Both share " +
 			"each moment of the machine, rx (the same for both) is left out; a slow phase still stretches both, and the added " +

@@ -29,6 +29,8 @@ static const int tf_fz_asan = 0;
 int tf_fz_abort(void);
 int tf_fz_abort(void) { abort(); }
 
+int tf_cksum20_check(const void *p);
+
 #ifdef TF_LIBFUZZER
 int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*cb)(const uint8_t *data, size_t size));
 extern int tfLibFuzzerOne(uint8_t *data, size_t size);
@@ -551,4 +553,15 @@ func (g *Gateway) ProcessChains(port string, pkts [][][]byte) error {
 			C.uint16_t(len(pkts)), C.tf_fz_asan_on())
 	})
 	return cerr("process", ret)
+}
+
+// cksum20OK is the burst paths' IPv4 header check (tf_cksum20_ok) over the
+// first 20 bytes of h, for cksum_test.go.
+func cksum20OK(h []byte) bool {
+	if len(h) < 20 {
+		panic("cksum20OK: short header")
+	}
+	p := C.CBytes(h[:20])
+	defer C.free(p)
+	return C.tf_cksum20_check(p) != 0
 }

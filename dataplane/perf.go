@@ -182,11 +182,12 @@ type PathCost struct {
 	AddedP50      float64
 }
 
-// PerfPath runs PerfRun with bursts of 32 over frames, as received on port
-// in, with io forwarding to port io as the reference, and checks the run:
-// every packet sent, none dropped, the mempool full again.
+// PerfPath runs PerfRun with bursts of the config's size (dataplane.burst,
+// what a worker's rx asks for) over frames, as received on port in, with io
+// forwarding to port io as the reference, and checks the run: every packet
+// sent, none dropped, the mempool full again.
 func (g *Gateway) PerfPath(in, io string, frames [][]byte, iters int) (c PathCost, err error) {
-	const burst = 32
+	burst := int(g.workers[0].c.burst)
 	before := g.raw()
 	path, ref, err := g.PerfRun(in, io, frames, burst, iters)
 	if err != nil {
@@ -208,7 +209,7 @@ func (g *Gateway) PerfPath(in, io string, frames [][]byte, iters int) (c PathCos
 	}
 	q := func(v []uint64, f float64) float64 {
 		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
-		return float64(v[int(f*float64(len(v)-1))]) / burst
+		return float64(v[int(f*float64(len(v)-1))]) / float64(burst)
 	}
 	c = PathCost{Bursts: iters, Burst: burst, TSCHz: float64(C.rte_get_tsc_hz())}
 	c.AddedMin = q(path, 0) - q(ref, 0)

@@ -22,7 +22,7 @@ func perf(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tunfwd perf", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	confPath := fs.String("conf", "", "configuration file (TOML) with a net_pcap port that reads the input")
-	bursts := fs.Int("bursts", 30000, "bursts of 32 through each of the path and io forwarding")
+	bursts := fs.Int("bursts", 30000, "bursts (of the config's dataplane.burst, 32 by default) through each of the path and io forwarding")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil || *confPath == "" || fs.NArg() > 0 || *bursts <= 0 {
 		fmt.Fprintln(stderr, "usage: tunfwd perf --conf FILE [--bursts N] [--json]")
