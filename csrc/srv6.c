@@ -319,6 +319,36 @@ tf_srv6_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_l
 }
 
 /*
+ * tf_srv6_encap_prep: how many of the n packets at pkts, from the first on,
+ * go r's way (tf_rrun_ok) into tp's tunnel; each of those gets its TTL
+ * decremented and the outer vtc_flow word it will carry in vtc[], network
+ * order (TOS as tp asks, the flow label a hash of the inner flow, RFC 6437).
+ * Not inlined: with few values live, its loop keeps r in registers, which
+ * the encap loop needs for the template.
+ */
+static __rte_noinline uint16_t
+tf_srv6_encap_prep(const struct tf_rrun *r, const struct tf_tpl *tp, struct rte_mbuf **pkts, uint16_t n,
+		   uint32_t *vtc)
+{
+	uint16_t k;
+
+	for (k = 0; k < n; k++) {
+		struct rte_mbuf *m = pkts[k];
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+		uint32_t hash;
+		uint8_t tos;
+
+		if (!tf_rrun_ok(r, m))
+			break;
+		hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+		tos = tp->tos | (ip->type_of_service & tp->tos_mask);
+		vtc[k] = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20 | (hash & 0xfffff));
+		tf_ttl4_dec(ip);
+	}
+	return k;
+}
+
+/*
  * tf_srv6_encap_burst is tf_srv6_encap_fast over the packets of a routed
  * burst from the first on that go r's way into tun (TF_FAST_SRV6), each
  * checked (tf_rrun_ok) in the pass that encapsulates it: TTL decremented,
@@ -332,6 +362,7 @@ tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct
 	const struct tf_tpl tp = tf_tpl_of(tun);
 	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN;
 	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
+	uint32_t vtc[TF_BURST_MAX];
 	uint64_t sum = 0;
 	uint16_t i;
 
@@ -350,25 +381,19 @@ tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct
 		const uint32_t len = tp.hdr_len;
 		uint16_t k;
 
-		/* checked in a pass of their own: the template leaves no registers for the checks */
-		k = tf_rrun_count(r, pkts, n);
+		/* checked, hashed and TTL decremented in a pass of their own: the template leaves no registers */
+		k = tf_srv6_encap_prep(r, &tp, pkts, n, vtc);
 		for (i = 0; i < k; i++) {
 			struct rte_mbuf *m = pkts[i];
-			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-			uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d, hash, vtc;
-			uint8_t tos, *h = p - d;
+			uint32_t outer_len = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + d;
+			uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *) - d;
 			__m128i a = v0, b = v1;
 
 			sum += rte_pktmbuf_pkt_len(m);
-			hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
-			tos = tp.tos | (ip->type_of_service & tp.tos_mask);
-			vtc = 6u << 28 | (uint32_t)tos << 20 | (hash & 0xfffff);
-			tf_ttl4_dec(ip);
 			tf_mbuf_prepend(m, d);
 			/* vtc_flow and payload length (bytes 14..19) patched in registers */
-			a = _mm_insert_epi16(a, rte_cpu_to_be_16((uint16_t)(vtc >> 16)), 7);
-			b = _mm_insert_epi16(b, rte_cpu_to_be_16((uint16_t)vtc), 0);
+			a = _mm_insert_epi16(a, (uint16_t)vtc[i], 7);
+			b = _mm_insert_epi16(b, (uint16_t)(vtc[i] >> 16), 0);
 			b = _mm_insert_epi16(b, rte_cpu_to_be_16((uint16_t)(outer_len - sizeof(struct rte_ipv6_hdr))), 1);
 			_mm_storeu_si128((__m128i *)h, a);
 			_mm_storeu_si128((__m128i *)(h + 16), b);

@@ -1284,22 +1284,6 @@ tf_rrun_ok(const struct tf_rrun *r, const struct rte_mbuf *m)
 }
 
 /*
- * tf_rrun_count: how many of the n packets at pkts, from the first on, go
- * r's way (tf_rrun_ok). A function of its own for the burst loops that
- * check in a pass before the one that writes: with few values live, the
- * loop keeps its counter and r's fields in registers.
- */
-static __rte_noinline uint16_t
-tf_rrun_count(const struct tf_rrun *r, struct rte_mbuf *const *pkts, uint16_t n)
-{
-	uint16_t k;
-
-	for (k = 0; k < n && tf_rrun_ok(r, pkts[k]); k++)
-		;
-	return k;
-}
-
-/*
  * tf_rrun_outer4 starts the IPv4-underlay encap of a routed burst's packet
  * m (GRE, L2TPv2) with tp's template, a and b its first 32 bytes: when m
  * goes r's way, TTL decremented, tp.hdr_len - 14 bytes prepended, TOS,
