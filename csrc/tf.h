@@ -19,8 +19,23 @@
 
 #include <stdint.h>
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+
+/*
+ * DPDK 22.11 swaps bytes on x86 with volatile inline asm: xchgb for 16 bits
+ * (three uops) that the compiler may neither fold, merge nor move. The
+ * builtins give the same values as a rotate or bswap the compiler schedules
+ * like any other expression; every rte_be_to_cpu_* and rte_cpu_to_be_* of
+ * the dataplane, and of the DPDK inlines it calls, goes through them.
+ */
+#undef rte_bswap16
+#undef rte_bswap32
+#undef rte_bswap64
+#define rte_bswap16(x) ((uint16_t)__builtin_bswap16((uint16_t)(x)))
+#define rte_bswap32(x) ((uint32_t)__builtin_bswap32((uint32_t)(x)))
+#define rte_bswap64(x) ((uint64_t)__builtin_bswap64((uint64_t)(x)))
 
 #define TF_MAX_PORTS	16
 #define TF_MAX_TUNNELS	4096
