@@ -340,7 +340,8 @@ tf_srv6_encap_prep(const struct tf_rrun *r, const struct tf_tpl *tp, struct rte_
 
 		if (!tf_rrun_ok(r, m))
 			break;
-		hash = tf_flow_hash(m, RTE_ETHER_HDR_LEN, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+		/* plain (tf_plain4): no options, the header in the segment */
+		hash = tf_flow_hash4(ip, sizeof(*ip), rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN);
 		tos = tp->tos | (ip->type_of_service & tp->tos_mask);
 		vtc[k] = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20 | (hash & 0xfffff));
 		tf_ttl4_dec(ip);

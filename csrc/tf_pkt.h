@@ -339,17 +339,21 @@ tf_sig64_match(const struct tf_sig64 *sg, const uint8_t *frame)
 /*
  * tf_cksum20_ok says whether the IPv4 header without options at p (version
  * byte non-zero) has a right checksum: its one's complement sum is 0xffff
- * exactly when the plain sum of its words is a non-zero multiple of 0xffff
- * (2^16 = 1 mod 0xffff, so 32-bit words and either byte order will do):
- * a multiply instead of four folds.
+ * exactly when the plain sum of its words is a non-zero multiple of 0xffff.
+ * 2^16 = 1 mod 0xffff, so the header may be summed as two 64-bit words and
+ * a 32-bit one, in either byte order, each carry added back in: a sum
+ * modulo 2^64 - 1 (which 0xffff divides) that is 0 only for a header of
+ * zeros. An add and two adds with carry, and a multiply instead of folds.
  */
 static inline int
 tf_cksum20_ok(const void *p)
 {
 	const uint8_t *b = p;
-	uint64_t s = (uint64_t)tf_load32(b) + tf_load32(b + 4) + tf_load32(b + 8) +
-		     tf_load32(b + 12) + tf_load32(b + 16);
+	uint64_t s = tf_load64(b);
 
+	/* not _addcarry_u64: GCC 12 then stores the sum to the stack at each use */
+	__asm__("addq %1, %0\n\tadcq %2, %0\n\tadcq $0, %0"
+		: "+r"(s) : "r"(tf_load64(b + 8)), "r"((uint64_t)tf_load32(b + 16)) : "cc");
 	return s != 0 && s % 0xffff == 0;
 }
 
@@ -845,24 +849,35 @@ tf_udp6_cksum_set(const struct tf_tunnel *tun, struct rte_mbuf *m, struct rte_ud
  * CRC32-C by the SSE4.2 instruction (the -march DPDK builds for has it):
  * rte_hash_crc would test at run time which one to use, at every word.
  */
+static const uint32_t tf_no_ports;
+
+/*
+ * tf_flow_hash4 is tf_flow_hash of an IPv4 header ip of hl bytes with avail
+ * bytes from ip to the end of the segment (at least 20).
+ */
+static __rte_always_inline uint32_t
+tf_flow_hash4(const struct rte_ipv4_hdr *ip, uint32_t hl, uint32_t avail)
+{
+	int l4 = (ip->next_proto_id == IPPROTO_UDP) | (ip->next_proto_id == IPPROTO_TCP);
+	/* the ports when there are (unfragmented, in the segment), else 0: no branch */
+	const void *ports = l4 && (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK |
+							RTE_IPV4_HDR_MF_FLAG)) == 0 &&
+			    avail >= hl + 4 ? (const void *)((const uint8_t *)ip + hl) : (const void *)&tf_no_ports;
+	uint32_t h = (uint32_t)_mm_crc32_u64(ip->next_proto_id, tf_load64(&ip->src_addr));
+
+	return _mm_crc32_u32(h, tf_load32(ports));
+}
+
 static __rte_always_inline uint32_t
 tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 {
-	static const uint32_t none;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && len >= l3_off + 20) {
 		const struct rte_ipv4_hdr *ip = (const void *)(p + l3_off);
-		uint32_t hl = (ip->version_ihl & 0xf) * 4u;
-		int l4 = (ip->next_proto_id == IPPROTO_UDP) | (ip->next_proto_id == IPPROTO_TCP);
-		/* the ports when there are (unfragmented, in the segment), else 0: no branch */
-		const void *ports = l4 && (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK |
-								RTE_IPV4_HDR_MF_FLAG)) == 0 &&
-				    len >= l3_off + hl + 4 ? (const void *)(p + l3_off + hl) : (const void *)&none;
-		uint32_t h = (uint32_t)_mm_crc32_u64(ip->next_proto_id, tf_load64(&ip->src_addr));
 
-		return _mm_crc32_u32(h, tf_load32(ports));
+		return tf_flow_hash4(ip, (ip->version_ihl & 0xf) * 4u, len - l3_off);
 	}
 	if (ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6) && len >= l3_off + 44) {
 		const struct rte_ipv6_hdr *ip6 = (const void *)(p + l3_off);
@@ -873,7 +888,7 @@ tf_flow_hash(const struct rte_mbuf *m, uint32_t l3_off, uint16_t ethertype)
 		h = _mm_crc32_u64(h, tf_load64(ip6->src_addr + 8));
 		h = _mm_crc32_u64(h, tf_load64(ip6->dst_addr));
 		h = _mm_crc32_u64(h, tf_load64(ip6->dst_addr + 8));
-		return _mm_crc32_u32((uint32_t)h, tf_load32(l4 ? (const void *)(p + l3_off + 40) : (const void *)&none));
+		return _mm_crc32_u32((uint32_t)h, tf_load32(l4 ? (const void *)(p + l3_off + 40) : (const void *)&tf_no_ports));
 	}
 	if (len >= 12)
 		return _mm_crc32_u32((uint32_t)_mm_crc32_u64(0, tf_load64(p)), tf_load32(p + 8));
