@@ -182,20 +182,24 @@ tf_gre_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const uint32_t glen = strip - sizeof(struct rte_ipv4_hdr), in_off = RTE_ETHER_HDR_LEN + strip;
 	const uint8_t *f0 = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
 	const uint16_t slot = t->tunnels[ti].slot;
-	uint8_t mask[64];
 	uint64_t bytes = 0;
 	struct tf_sig64 sg;
 	struct tf_dnh d;
+	uint8_t *mask;
 	uint16_t i;
+	int build;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < 64 ||
 	    !tf_dnh_route(&d, t, ((const struct rte_ipv4_hdr *)(f0 + in_off))->dst_addr))
 		return 0;
 	/* the key (glen 8), and the inner version / IHL byte */
-	memcpy(mask, mask0, sizeof(mask));
-	if (glen == 8)
-		memset(mask + 38, 0xff, 4);
-	mask[in_off] = 0xff;
+	mask = tf_dmask_get(w, TF_DMASK_GRE, in_off, &build);	/* in_off tells glen */
+	if (build) {
+		memcpy(mask, mask0, sizeof(mask0));
+		if (glen == 8)
+			memset(mask + 38, 0xff, 4);
+		mask[in_off] = 0xff;
+	}
 	tf_sig64_make(&sg, f0, mask);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

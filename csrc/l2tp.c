@@ -577,21 +577,25 @@ tf_l2tpv2_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	const uint32_t ids = TF_L2TP4_MSG_OFF + (with_len ? 4 : 2);
 	const uint32_t ppp = ids + 4 + (f0[TF_L2TP4_MSG_OFF] & (TF_L2TP_S >> 8) ? 4 : 0);
 	const uint16_t slot = t->tunnels[ti].slot;
-	uint8_t mask[64] = { 0 };
 	uint64_t bytes = 0;
 	struct tf_sig64 sg;
 	struct tf_dnh d;
+	uint8_t *mask;
 	uint16_t i;
+	int build;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < 64 ||
 	    !tf_dnh_route(&d, t, ((const struct rte_ipv4_hdr *)(f0 + in_off))->dst_addr))
 		return 0;
 	/* flags, tunnel and session ids, PPP address, control and protocol, inner version / IHL */
-	memcpy(mask, tf_l2tp4_mask, sizeof(tf_l2tp4_mask));
-	memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);
-	memset(mask + ids, 0xff, 4);
-	memset(mask + ppp, 0xff, in_off - ppp);
-	mask[in_off] = 0xff;
+	mask = tf_dmask_get(w, TF_DMASK_L2TPV2, in_off << 8 | f0[TF_L2TP4_MSG_OFF], &build);
+	if (build) {
+		memcpy(mask, tf_l2tp4_mask, sizeof(tf_l2tp4_mask));
+		memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);
+		memset(mask + ids, 0xff, 4);
+		memset(mask + ppp, 0xff, in_off - ppp);
+		mask[in_off] = 0xff;
+	}
 	tf_sig64_make(&sg, f0, mask);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -636,17 +640,21 @@ tf_l2tpv3_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in
 	const uint32_t sid_off = udp ? TF_L2TP4_MSG_OFF + 4 : TF_L2TP4_UDP_OFF;
 	const uint32_t maxlen = t->port[tun->l2_port].mtu + strip + RTE_ETHER_HDR_LEN;
 	const uint32_t minlen = RTE_MAX(64u, strip + RTE_ETHER_HDR_LEN);
-	uint8_t mask[64] = { 0 };
 	struct tf_sig64 sg;
 	uint64_t bytes = 0;
+	uint8_t *mask;
 	uint16_t i;
+	int build;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < minlen)
 		return 0;
-	memcpy(mask, tf_l2tp4_mask, udp ? TF_L2TP4_MSG_OFF : TF_L2TP4_UDP_OFF);
-	if (udp)
-		memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);	/* flags and version */
-	memset(mask + sid_off, 0xff, 4 + tun->cookie_len);
+	mask = tf_dmask_get(w, TF_DMASK_L2TPV3, 1 | (udp != 0) << 1 | tun->cookie_len << 2, &build);
+	if (build) {
+		memcpy(mask, tf_l2tp4_mask, udp ? TF_L2TP4_MSG_OFF : TF_L2TP4_UDP_OFF);
+		if (udp)
+			memset(mask + TF_L2TP4_MSG_OFF, 0xff, 2);	/* flags and version */
+		memset(mask + sid_off, 0xff, 4 + tun->cookie_len);
+	}
 	tf_sig64_make(&sg, rte_pktmbuf_mtod(pkts[0], const uint8_t *), mask);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

@@ -456,25 +456,19 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(f0 + RTE_ETHER_HDR_LEN);
 	const uint32_t l3_off = RTE_ETHER_HDR_LEN + sizeof(*ip6);
 	uint32_t in_off = l3_off, idx, strip;
-	uint8_t mask[64] = { 0 };
 	const struct tf_sid *sid;
 	uint64_t bytes = 0;
 	struct tf_sig64 sg;
 	struct tf_dnh d;
+	uint8_t *mask;
 	uint16_t i;
+	int build;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < 64 ||
 	    !rte_is_same_ether_addr((const struct rte_ether_addr *)f0, &t->port[in].mac) ||
 	    ((const struct rte_ether_hdr *)f0)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
 	    (f0[14] >> 4) != 6 || (f0[15] & TF_ECN_ECT1 << 4))
 		return 0;
-	/* destination MAC, ethertype, version, ECT(1)/CE bit, Next Header, destination */
-	memset(mask, 0xff, RTE_ETHER_ADDR_LEN);
-	mask[12] = mask[13] = 0xff;
-	mask[14] = 0xf0;
-	mask[15] = TF_ECN_ECT1 << 4;
-	mask[20] = 0xff;
-	memset(mask + 38, 0xff, 16);
 	if (ip6->proto == IPPROTO_ROUTING) {
 		const uint8_t *x = f0 + l3_off;
 
@@ -482,9 +476,20 @@ tf_srv6_decap_burst(struct tf_worker *w, const struct tf_table *t, uint16_t in,
 		if (x[0] != IPPROTO_IPIP || x[3] != 0)
 			return 0;
 		in_off += (x[1] + 1u) * 8;
-		mask[l3_off] = mask[l3_off + 1] = mask[l3_off + 3] = 0xff;
 	} else if (ip6->proto != IPPROTO_IPIP) {
 		return 0;
+	}
+	/* destination MAC, ethertype, version, ECT(1)/CE bit, Next Header, destination; the SRH's first words */
+	mask = tf_dmask_get(w, TF_DMASK_SRV6, 1 + (ip6->proto == IPPROTO_ROUTING), &build);
+	if (build) {
+		memset(mask, 0xff, RTE_ETHER_ADDR_LEN);
+		mask[12] = mask[13] = 0xff;
+		mask[14] = 0xf0;
+		mask[15] = TF_ECN_ECT1 << 4;
+		mask[20] = 0xff;
+		memset(mask + 38, 0xff, 16);
+		if (ip6->proto == IPPROTO_ROUTING)
+			mask[l3_off] = mask[l3_off + 1] = mask[l3_off + 3] = 0xff;
 	}
 	if (rte_lpm6_lookup(t->sid6, ip6->dst_addr, &idx) != 0)
 		return 0;

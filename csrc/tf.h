@@ -404,6 +404,18 @@ struct tf_txbuf {
 	struct rte_mbuf *m[TF_TXBUF];
 };
 
+/*
+ * tf_dmask: the mask a uniform decap burst compares its frames under
+ * (struct tf_sig64), one per kind of decap, rebuilt only when its key, all
+ * it depends on, changes.
+ */
+enum { TF_DMASK_GRE, TF_DMASK_L2TPV2, TF_DMASK_L2TPV3, TF_DMASK_SRV6, TF_DMASK_KINDS };
+
+struct tf_dmask {
+	uint32_t key;			/* 0: none yet */
+	uint8_t m[64] __rte_aligned(16);
+};
+
 struct tf_worker {
 	uint32_t quit;			/* raised by Go, atomic */
 	uint32_t idle_us;		/* sleep after an empty poll, 0 = spin */
@@ -428,6 +440,7 @@ struct tf_worker {
 	uint64_t icmp_tsc;		/* TSC of the last refill */
 	struct tf_tap tap;
 	struct tf_esp_stage esp;	/* ESP packets of the burst in hand */
+	struct tf_dmask dmask[TF_DMASK_KINDS];	/* the decap bursts' masks (tf_dmask_get) */
 	struct tf_counters ctr __rte_cache_aligned;
 };
 

@@ -323,6 +323,26 @@ tf_sig64_make(struct tf_sig64 *sg, const uint8_t *frame, const uint8_t *mask)
 	}
 }
 
+/*
+ * tf_dmask_get returns w's mask of a kind of decap for key (non-zero):
+ * after *build is set, it is zeroed and the caller fills it. Kept, not
+ * built on the stack each burst: a mask written byte by byte and read back
+ * at once as vectors stalls on store forwarding (about a tick a packet on
+ * the L2TPv2 decap).
+ */
+static __rte_always_inline uint8_t *
+tf_dmask_get(struct tf_worker *w, int kind, uint32_t key, int *build)
+{
+	struct tf_dmask *d = &w->dmask[kind];
+
+	*build = d->key != key;
+	if (unlikely(*build)) {
+		memset(d->m, 0, sizeof(d->m));
+		d->key = key;
+	}
+	return d->m;
+}
+
 /* tf_sig64_match: frame (64 bytes readable) shows sg's bytes under its mask. */
 static __rte_always_inline int
 tf_sig64_match(const struct tf_sig64 *sg, const uint8_t *frame)
