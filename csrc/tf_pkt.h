@@ -264,6 +264,20 @@ tf_load64(const void *p)
 	return v;
 }
 
+/*
+ * tf_mac48 is the 6 bytes of a MAC address in the low bits of a word, in
+ * registers: bytes stored one way and read back wider stall on store
+ * forwarding.
+ */
+static __rte_always_inline uint64_t
+tf_mac48(const struct rte_ether_addr *a)
+{
+	uint16_t hi;
+
+	memcpy(&hi, &a->addr_bytes[4], 2);
+	return tf_load32(a->addr_bytes) | (uint64_t)hi << 32;
+}
+
 static inline void
 tf_store32(void *p, uint32_t v)
 {
@@ -1148,14 +1162,10 @@ struct tf_dnh {
 static __rte_always_inline void
 tf_dnh_set(struct tf_dnh *d, const struct tf_table *t, const struct tf_nexthop *nh)
 {
-	uint8_t e[16];
+	uint64_t src = tf_mac48(&t->port[nh->port].mac);
 
-	memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
-	memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
-	e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
-	e[13] = 0x00;
-	memcpy(&d->e0, e, 8);
-	memcpy(&d->e1, e + 6, 8);
+	d->e0 = tf_mac48(&nh->mac) | src << 48;
+	d->e1 = src | 0x0008ull << 48;	/* bytes 12, 13: RTE_ETHER_TYPE_IPV4 */
 	d->port = nh->port;
 	d->mtu = t->port[nh->port].mtu;
 	memset(&d->rs, 0, sizeof(d->rs));	/* any destination, until tf_dnh_route */
@@ -1263,16 +1273,11 @@ struct tf_eth4 {
 static inline struct tf_eth4
 tf_eth4_of(const struct tf_port *p)
 {
-	uint8_t want[16] = { 0 }, mask[16] = { 0 };
 	struct tf_eth4 e;
 
-	memcpy(want, &p->mac, RTE_ETHER_ADDR_LEN);
-	memset(mask, 0xff, RTE_ETHER_ADDR_LEN);
-	want[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
-	want[14] = 0x45;
-	mask[12] = mask[13] = mask[14] = 0xff;
-	e.want = _mm_loadu_si128((const __m128i *)want);
-	e.mask = _mm_loadu_si128((const __m128i *)mask);
+	/* bytes 12..14: RTE_ETHER_TYPE_IPV4, then version 4 and IHL 5 */
+	e.want = _mm_set_epi64x(0x450008ll << 32, (long long)tf_mac48(&p->mac));
+	e.mask = _mm_set_epi64x(0xffffffll << 32, 0xffffffffffffll);
 	return e;
 }
 
