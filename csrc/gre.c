@@ -87,13 +87,11 @@ tf_gre_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct 
 	const struct tf_tpl tp = tf_tpl_of(tun);
 	const uint16_t last = tp.hdr_len - 16;
 	uint64_t sum = 0;
-	uint8_t hdr[64];
 	struct tf_tplv v;
 	uint16_t i;
 
-	memcpy(hdr, tun->hdr, sizeof(hdr));
-	((struct tf_gre_hdr *)(hdr + tp.l4_off))->proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	tf_tplv_load(&v, hdr, tp.hdr_len);
+	/* the template has the IPv4 payload type in (dataplane/template.go) */
+	tf_tplv_load(&v, tun->hdr, tp.hdr_len);
 	for (i = 0; i < n; i++) {
 		__m128i a = v.a, b = v.b;
 		uint32_t outer_len;

@@ -311,15 +311,12 @@ tf_l2tpv2_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, stru
 	const struct tf_tpl tp = tf_tpl_of(tun);
 	const uint16_t last = tp.hdr_len - 16, udp_off = tp.l4_off;
 	const int with_len = tp.flags & TF_TUN_F_L2TP_LEN;
-	const rte_be16_t proto = RTE_BE16(TF_PPP_IPV4);
 	uint64_t sum = 0;
-	uint8_t hdr[64];
 	struct tf_tplv v;
 	uint16_t i;
 
-	memcpy(hdr, tun->hdr, sizeof(hdr));
-	memcpy(hdr + tp.hdr_len - 2, &proto, 2);
-	tf_tplv_load(&v, hdr, tp.hdr_len);
+	/* the template has the IPv4 PPP protocol in (dataplane/template.go) */
+	tf_tplv_load(&v, tun->hdr, tp.hdr_len);
 	for (i = 0; i < n; i++) {
 		__m128i a = v.a, b = v.b;
 		uint32_t outer_len;

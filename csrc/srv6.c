@@ -362,13 +362,11 @@ tf_srv6_encap_burst(const struct tf_rrun *r, const struct tf_tunnel *tun, struct
 {
 	const struct tf_tpl tp = tf_tpl_of(tun);
 	const uint16_t d = tp.hdr_len - RTE_ETHER_HDR_LEN;
-	uint8_t hdr[TF_HDR_MAX] __rte_aligned(16);
+	const uint8_t *hdr = tun->hdr;	/* with Next Header IPv4 in (dataplane/template.go) */
 	uint32_t vtc[TF_BURST_MAX];
 	uint64_t sum = 0;
 	uint16_t i;
 
-	memcpy(hdr, tun->hdr, sizeof(hdr));
-	hdr[tp.l4_off] = IPPROTO_IPIP;
 	if (tp.hdr_len <= 128) {
 		/* up to 4 segments (14 + 40 + 8 + 64): the template stays in registers */
 		const __m128i v0 = _mm_load_si128((const __m128i *)hdr);

@@ -78,7 +78,9 @@ func outerIP(t *conf.Tunnel, dstMAC, srcMAC conf.MAC, proto uint8) ([]byte, int)
 }
 
 // greTemplate: flags word and the optional checksum, key and sequence
-// fields (RFC 2784 section 2.1, RFC 2890 section 2); payload type patched.
+// fields (RFC 2784 section 2.1, RFC 2890 section 2); the payload type is
+// IPv4's, what the burst encap sends as it is, and patched per packet
+// elsewhere.
 func greTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	h, l4 := outerIP(t, dstMAC, srcMAC, 47)
 	var flags uint16
@@ -93,6 +95,7 @@ func greTemplate(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	}
 	g := make([]byte, 4)
 	binary.BigEndian.PutUint16(g, flags)
+	binary.BigEndian.PutUint16(g[2:], 0x0800)
 	if t.Checksum {
 		g = append(g, 0, 0, 0, 0)
 	}
@@ -127,7 +130,8 @@ func udpHeader(sport, dport int) []byte {
 // l2tpv2Template: UDP from and to the L2TP port (RFC 2661 8.1), the data
 // message header (version 2, Length field when asked for, the peer's tunnel
 // and session ids; RFC 2661 3.1), PPP address and control when configured
-// and the PPP protocol, patched per packet (RFC 1661 2).
+// and the PPP protocol (RFC 1661 2): IPv4's (0x0021), what the burst encap
+// sends as it is, patched per packet elsewhere.
 func l2tpv2Template(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	h, l4 := outerIP(t, dstMAC, srcMAC, 17)
 	b := udpHeader(t.DstPort, t.DstPort)
@@ -144,7 +148,7 @@ func l2tpv2Template(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	if t.PPPAddrCtrl == nil || *t.PPPAddrCtrl {
 		b = append(b, 0xff, 0x03)
 	}
-	b = append(b, 0, 0)
+	b = append(b, 0, 0x21)
 	return template{hdr: append(h, b...), l4Off: l4}
 }
 
@@ -191,11 +195,12 @@ func ipv4CsumBase(h []byte) uint32 {
 // Entry at the list's end (RFC 8986 5.1); the reduced form leaves the first
 // segment out (5.2: Segments Left n-1, Last Entry n-2), and a reduced
 // single segment has no SRH. l4Off is the Next Header byte the worker
-// patches with the inner protocol (an L2 mode's 143 is in the template).
+// patches with the inner protocol; the template has IPv4's (4), what the
+// burst encap sends as it is, or an L2 mode's 143.
 func srv6Template(t *conf.Tunnel, dstMAC, srcMAC conf.MAC) template {
 	segs := t.Segments
 	red := t.Mode == conf.SRv6EncapsRed || t.Mode == conf.SRv6EncapsL2Red
-	var next uint8
+	next := uint8(4) // IPv4 in IPv6
 	if t.CarriesEthernet() {
 		next = 143
 	}
