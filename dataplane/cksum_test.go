@@ -88,15 +88,7 @@ func TestCksum20(t *testing.T) {
 		h := make([]byte, 20)
 		rng.Read(h)
 		if n%2 == 0 { // make half of them right
-			binary.BigEndian.PutUint16(h[10:], 0)
-			var s uint32
-			for i := 0; i < 20; i += 2 {
-				s += uint32(binary.BigEndian.Uint16(h[i:]))
-			}
-			for s > 0xffff {
-				s = s&0xffff + s>>16
-			}
-			binary.BigEndian.PutUint16(h[10:], ^uint16(s))
+			binary.BigEndian.PutUint16(h[10:], ipv4Checksum(h[:20]))
 		}
 		check(h, "random")
 	}
