@@ -7,6 +7,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "tf.h"
 
@@ -109,4 +111,45 @@ int
 tf_worker_launch(struct tf_worker *w, unsigned int lcore)
 {
 	return rte_eal_remote_launch(tf_worker_main, w, lcore);
+}
+
+/*
+ * Without hugepages a pool must keep every object inside one 4 KB page
+ * unless told otherwise: one 2.3 KB mbuf per page, all at the same offset
+ * in their pages, so the loads of one packet falsely wait on the stores to
+ * the one before (4K aliasing), and 40% of the memory is lost. Vdevs do no
+ * DMA and need no IOVA-contiguous object: packed, mbufs lie side by side
+ * as they do on hugepages. What rte_pktmbuf_pool_create_by_ops does, with
+ * that one flag.
+ */
+struct rte_mempool *
+tf_mbuf_pool(const char *name, unsigned int n, unsigned int cache, int packed)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.mbuf_priv_size = 0,
+	};
+	struct rte_mempool *mp;
+	int ret;
+
+	if (!packed)
+		return rte_pktmbuf_pool_create(name, n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, cache,
+				      sizeof(struct rte_pktmbuf_pool_private), SOCKET_ID_ANY,
+				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (ret == 0) {
+		rte_pktmbuf_pool_init(mp, &priv);
+		ret = rte_mempool_populate_default(mp);
+		ret = ret < 0 ? ret : 0;
+	}
+	if (ret != 0) {
+		rte_mempool_free(mp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
 }

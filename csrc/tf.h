@@ -481,5 +481,11 @@ int tf_port_probe(const char *devargs, const char *name, uint16_t *port);
 int tf_port_close(uint16_t port, int remove);
 int tf_worker_launch(struct tf_worker *w, unsigned int lcore);
 int tf_errno(void);
+/*
+ * tf_mbuf_pool is rte_pktmbuf_pool_create (default data room, any socket);
+ * packed, its mbufs may cross page boundaries (RTE_MEMPOOL_F_NO_IOVA_CONTIG):
+ * for ports that do no DMA on 4 KB pages. NULL on error, rte_errno set.
+ */
+struct rte_mempool *tf_mbuf_pool(const char *name, unsigned int n, unsigned int cache, int packed);
 
 #endif /* TF_H */

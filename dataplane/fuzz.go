@@ -565,3 +565,23 @@ func cksum20OK(h []byte) bool {
 	defer C.free(p)
 	return C.tf_cksum20_check(p) != 0
 }
+
+// mbufAddrs allocates n mbufs of g's pool, notes where each lies, and frees
+// them: for the test of how the pool is laid out (TestPoolPacked).
+func (g *Gateway) mbufAddrs(n int) []uintptr {
+	ms := make([]*C.struct_rte_mbuf, n)
+	out := make([]uintptr, 0, n)
+	for i := range ms {
+		ms[i] = C.rte_pktmbuf_alloc(g.pool)
+		if ms[i] == nil {
+			break
+		}
+		out = append(out, uintptr(unsafe.Pointer(ms[i])))
+	}
+	for _, m := range ms {
+		if m != nil {
+			C.rte_pktmbuf_free(m)
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package dataplane
 
 /*
+#include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -75,8 +76,17 @@ func (g *Gateway) open() error {
 	if cache > C.RTE_MEMPOOL_CACHE_MAX_SIZE {
 		cache = C.RTE_MEMPOOL_CACHE_MAX_SIZE
 	}
-	g.pool = C.rte_pktmbuf_pool_create(name, C.uint(dp.Mbufs), C.uint(cache), 0,
-		C.RTE_MBUF_DEFAULT_BUF_SIZE, C.SOCKET_ID_ANY)
+	// packed on 4 KB pages when no port is a PCI device (nothing DMAs)
+	packed := C.int(0)
+	if C.rte_eal_has_hugepages() == 0 {
+		packed = 1
+	}
+	for _, ps := range g.cfg.Ports {
+		if ps.PCI != "" {
+			packed = 0
+		}
+	}
+	g.pool = C.tf_mbuf_pool(name, C.uint(dp.Mbufs), C.uint(cache), packed)
 	if g.pool == nil {
 		return fmt.Errorf("mbuf pool of %d: %w", dp.Mbufs, errno(-C.tf_errno()))
 	}
