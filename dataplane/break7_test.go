@@ -1006,3 +1006,42 @@ tunnel = "pw"
 	require.NotZero(t, len(fast.out["l2"]))
 	t.Logf("%d in, inner %d l2 %d, drops %v", len(in), len(fast.out["inner"]), len(fast.out["l2"]), nonZero(fast.ctr.Drops))
 }
+
+// TestBreak7L2TPv2MaskKey: the cached L2TPv2 decap mask must be keyed by
+// the flags as well as the inner offset. A burst with the Length field
+// (ids at 46) caches its mask; the next burst has the same inner offset
+// (52) without it (ids at 44), and a frame whose only difference from the
+// first is its tunnel id: under the first burst's mask that id is not
+// compared, and the fast path would take the frame into the first one's
+// session, where the classifier drops it (unknown tunnel).
+func TestBreak7L2TPv2MaskKey(t *testing.T) {
+	mk := func() *rig {
+		r := newRig(t)
+		r.conf = uniformL2TPBase
+		r.ports = uniformL2TPPorts
+		return r
+	}
+	peer := l2tpPeer{zeroCsum: true}
+	withLen := func(seq int) []byte {
+		return peer.udp(v2msg{tid: 100, sid: 200, l: true}.bytes(append([]byte{0x00, 0x21}, b7Ret("", 200, seq)...)))
+	}
+	plain := func(tid uint16, seq int) []byte {
+		return peer.udp(v2msg{tid: tid, sid: 200}.bytes(append([]byte{0xff, 0x03, 0x00, 0x21}, b7Ret("", 200, seq)...)))
+	}
+	var in [][]byte
+	for round := 0; round < 4; round++ {
+		for i := 0; i < 32; i++ {
+			in = append(in, withLen(i))
+		}
+		for i := 0; i < 32; i++ {
+			tid := uint16(100)
+			if i == 1+round*7 {
+				tid = 101 // the only byte that differs: the tunnel id
+			}
+			in = append(in, plain(tid, i))
+		}
+	}
+	fast := b6Same(t, mk, "uplink", in, "l2tpv2 mask key")
+	b7CheckOut(t, fast)
+	require.Len(t, fast.out["inner"], len(in)-4, "one unknown-tunnel frame dropped per round")
+}
