@@ -77,22 +77,19 @@ func b7Ret(dst string, size, seq int) []byte {
 
 func b7Size(seq int) int { return 64 + (seq*53)%1300 }
 
-func TestBreak7DecapGREShapes(t *testing.T) {
-	extra := gre7Tunnel + `
-[[tunnel]]
-name = "gre8"
-type = "gre"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-key = 80
+// b7Decap runs the underlay frames in through both paths (b6Same), checks
+// every output (b7CheckOut) and that some reached the inner port.
+func b7Decap(t *testing.T, mk func() *rig, in [][]byte, what string) *result {
+	t.Helper()
+	fast := b6Same(t, mk, "uplink", in, what)
+	b7CheckOut(t, fast)
+	require.NotZero(t, len(fast.out["inner"]))
+	t.Logf("%d in, %d out, drops %v", len(in), len(fast.out["inner"]), nonZero(fast.ctr.Drops))
+	return fast
+}
 
-[[tunnel]]
-name = "gre9"
-type = "gre"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-`
-	mk := func() *rig { r := newRig(t); r.extra = extra; return r }
+func TestBreak7DecapGREShapes(t *testing.T) {
+	mk := func() *rig { r := newRig(t); r.extra = b6Tunnels; return r } // gre7..gre9 (and two L2TPv2 sessions)
 	gre := func(g layers.GRE) func([]byte) []byte {
 		o := greOuter{src: "192.0.2.2", dst: "192.0.2.1", gre: g}
 		return func(ip []byte) []byte { return o.frame(ip) }
@@ -138,10 +135,7 @@ remote = "192.0.2.2"
 	for i := 0; i < 40; i++ {
 		in = append(in, odds[6+i%3])
 	}
-	fast := b6Same(t, mk, "uplink", in, "gre shapes")
-	b7CheckOut(t, fast)
-	require.NotZero(t, len(fast.out["inner"]))
-	t.Logf("%d in, %d out, drops %v", len(in), len(fast.out["inner"]), nonZero(fast.ctr.Drops))
+	b7Decap(t, mk, in, "gre shapes")
 }
 
 // b7OuterSum makes the outer IPv4 header's right checksum 0 (by its id), and
@@ -216,10 +210,7 @@ func TestBreak7DecapL2TPv2Shapes(t *testing.T) {
 	for i := 0; i < 64; i++ { // the same in_off (52), other flags, frame by frame
 		in = append(in, kind([]int{0, 5}[i%2], i))
 	}
-	fast := b6Same(t, mk, "uplink", in, "l2tpv2 shapes")
-	b7CheckOut(t, fast)
-	require.NotZero(t, len(fast.out["inner"]))
-	t.Logf("%d in, %d out, drops %v", len(in), len(fast.out["inner"]), nonZero(fast.ctr.Drops))
+	b7Decap(t, mk, in, "l2tpv2 shapes")
 }
 
 const b7L2TPv3Base = `
@@ -383,10 +374,7 @@ func TestBreak7DecapSRv6Shapes(t *testing.T) {
 	for i := 0; i < 96; i++ { // SRH / no SRH frame by frame
 		in = append(in, kind(i%2, i))
 	}
-	fast := b6Same(t, mk, "uplink", in, "srv6 shapes")
-	b7CheckOut(t, fast)
-	require.NotZero(t, len(fast.out["inner"]))
-	t.Logf("%d in, %d out, drops %v", len(in), len(fast.out["inner"]), nonZero(fast.ctr.Drops))
+	b7Decap(t, mk, in, "srv6 shapes")
 }
 
 // b7RType sets the routing type of the SRH after fr's IPv6 header.
@@ -394,20 +382,6 @@ func b7RType(fr []byte, typ byte) []byte {
 	fr = append([]byte(nil), fr...)
 	fr[14+40+2] = typ
 	return fr
-}
-
-// b7Fold is the one's complement sum of b (even length or not) from s, folded.
-func b7Fold(s uint32, b []byte) uint16 {
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s > 0xffff {
-		s = s&0xffff + s>>16
-	}
-	return uint16(s)
 }
 
 // b7EncIn: frames from the inner host, IPv4 to dst4 and IPv6 to dst6: whole
@@ -490,26 +464,46 @@ prefix = "2001:db8:75::/48"
 tunnel = "sr5"
 `
 
+// b7Encap runs IPv4 and IPv6 frames to d4 and d6 (b7EncIn) in through
+// both paths (b6Same), checks every output (b7CheckOut) and that every
+// frame left by the uplink; the outputs, inputs and which were IPv6.
+func b7Encap(t *testing.T, mk func() *rig, d4, d6 string, sizes func(int) int, what string) (out, in [][]byte, v6 []bool) {
+	t.Helper()
+	in, v6 = b7EncIn(d4, d6, sizes)
+	fast := b6Same(t, mk, "inner", in, what)
+	b7CheckOut(t, fast)
+	out = fast.out["uplink"]
+	require.Len(t, out, len(in), "drops %v", nonZero(fast.ctr.Drops))
+	return out, in, v6
+}
+
+// b7Type is the IPv4 or the IPv6 value of a type field, as v6 says.
+func b7Type[T any](v6 bool, v4val, v6val T) T {
+	if v6 {
+		return v6val
+	}
+	return v4val
+}
+
+// b7GRE decodes frame i of a GRE encap run (gopacket) and checks its
+// payload type against its own inner packet and the payload itself.
+func b7GRE(t *testing.T, fr, in []byte, v6 bool, i int) *layers.GRE {
+	t.Helper()
+	p := gopacket.NewPacket(fr, layers.LayerTypeEthernet, gopacket.Default)
+	g, ok := p.Layer(layers.LayerTypeGRE).(*layers.GRE)
+	require.True(t, ok, "frame %d not GRE: %x", i, fr)
+	require.Equal(t, b7Type(v6, layers.EthernetTypeIPv4, layers.EthernetTypeIPv6), g.Protocol, "frame %d GRE protocol", i)
+	b7Inner(t, in, g.Payload, fmt.Sprintf("frame %d", i))
+	return g
+}
+
 func TestBreak7EncapPayloadTypes(t *testing.T) {
 	sizes := func(i int) int { return 80 + (i*61)%1300 }
 	t.Run("gre", func(t *testing.T) {
 		mk := func() *rig { r := newRig(t); r.ports = ipv6Ports; return r }
-		in, v6 := b7EncIn("10.2.0.9", "2001:db8:2::9", sizes)
-		fast := b6Same(t, mk, "inner", in, "gre encap")
-		b7CheckOut(t, fast)
-		out := fast.out["uplink"]
-		require.Len(t, out, len(in), "drops %v", nonZero(fast.ctr.Drops))
+		out, in, v6 := b7Encap(t, mk, "10.2.0.9", "2001:db8:2::9", sizes, "gre encap")
 		for i, fr := range out {
-			p := gopacket.NewPacket(fr, layers.LayerTypeEthernet, gopacket.Default)
-			g, ok := p.Layer(layers.LayerTypeGRE).(*layers.GRE)
-			require.True(t, ok, "frame %d not GRE: %x", i, fr)
-			want := layers.EthernetTypeIPv4
-			if v6[i] {
-				want = layers.EthernetTypeIPv6
-			}
-			require.Equal(t, want, g.Protocol, "frame %d GRE protocol", i)
-			require.Equal(t, uint32(40), g.Key)
-			b7Inner(t, in[i], g.Payload, fmt.Sprintf("frame %d", i))
+			require.Equal(t, uint32(40), b7GRE(t, fr, in[i], v6[i], i).Key)
 		}
 	})
 	t.Run("gre-csum-and-gre6", func(t *testing.T) {
@@ -536,27 +530,15 @@ tunnel = "grec"
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				mk := func() *rig { r := ipv6Rig(t); r.extra += csumTun; return r }
-				in, v6 := b7EncIn(c.d4, c.d6, sizes)
-				fast := b6Same(t, mk, "inner", in, c.name)
-				b7CheckOut(t, fast)
-				out := fast.out["uplink"]
-				require.Len(t, out, len(in), "drops %v", nonZero(fast.ctr.Drops))
+				out, in, v6 := b7Encap(t, mk, c.d4, c.d6, sizes, c.name)
 				for i, fr := range out {
-					p := gopacket.NewPacket(fr, layers.LayerTypeEthernet, gopacket.Default)
-					g, ok := p.Layer(layers.LayerTypeGRE).(*layers.GRE)
-					require.True(t, ok, "frame %d not GRE: %x", i, fr)
-					want := layers.EthernetTypeIPv4
-					if v6[i] {
-						want = layers.EthernetTypeIPv6
-					}
-					require.Equal(t, want, g.Protocol, "frame %d GRE protocol", i)
+					g := b7GRE(t, fr, in[i], v6[i], i)
 					if g.ChecksumPresent {
-						require.Equal(t, uint16(0xffff), b7Fold(0, append(append([]byte(nil), g.Contents...), g.Payload...)),
+						require.Equal(t, uint16(0xffff), onesSum(append(append([]byte(nil), g.Contents...), g.Payload...)),
 							"frame %d GRE checksum", i)
 					} else {
 						require.Equal(t, "gre6", c.name)
 					}
-					b7Inner(t, in[i], g.Payload, fmt.Sprintf("frame %d", i))
 				}
 			})
 		}
@@ -580,15 +562,12 @@ tunnel = "grec"
 			ph = binary.BigEndian.AppendUint32(ph, uint32(len(seg)))
 			ph = binary.BigEndian.AppendUint32(ph, 17)
 			require.NotZero(t, u.Checksum, "frame %d: a zero UDP checksum over IPv6", i)
-			require.Equal(t, uint16(0xffff), b7Fold(uint32(b7Fold(0, ph)), seg), "frame %d UDP checksum", i)
+			require.Equal(t, uint16(0xffff), onesSum(append(ph, seg...)), "frame %d UDP checksum", i)
 			b := u.Payload
 			off := 2 + 4
 			require.Equal(t, []byte{0xff, 0x03}, b[off:off+2])
-			want := uint16(0x0021)
-			if v6[i] {
-				want = 0x0057
-			}
-			require.Equal(t, want, binary.BigEndian.Uint16(b[off+2:]), "frame %d PPP protocol", i)
+			require.Equal(t, b7Type[uint16](v6[i], 0x0021, 0x0057), binary.BigEndian.Uint16(b[off+2:]),
+				"frame %d PPP protocol", i)
 			b7Inner(t, in[i], b[off+4:], fmt.Sprintf("frame %d", i))
 		}
 	})
@@ -606,11 +585,7 @@ tunnel = "grec"
 					r.extra += "\n[[route]]\nprefix = \"2001:db8:8::/48\"\ntunnel = \"v2b\"\n"
 					return r
 				}
-				in, v6 := b7EncIn(c.d4, c.d6, sizes)
-				fast := b6Same(t, mk, "inner", in, c.name)
-				b7CheckOut(t, fast)
-				out := fast.out["uplink"]
-				require.Len(t, out, len(in), "drops %v", nonZero(fast.ctr.Drops))
+				out, in, v6 := b7Encap(t, mk, c.d4, c.d6, sizes, c.name)
 				for i, fr := range out {
 					p := gopacket.NewPacket(fr, layers.LayerTypeEthernet, gopacket.Default)
 					u, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP)
@@ -633,12 +608,8 @@ tunnel = "grec"
 						require.Equal(t, []byte{0xff, 0x03}, b[off:off+2], "frame %d PPP address, control", i)
 						off += 2
 					}
-					proto := binary.BigEndian.Uint16(b[off:])
-					want := uint16(0x0021)
-					if v6[i] {
-						want = 0x0057
-					}
-					require.Equal(t, want, proto, "frame %d PPP protocol", i)
+					require.Equal(t, b7Type[uint16](v6[i], 0x0021, 0x0057), binary.BigEndian.Uint16(b[off:]),
+						"frame %d PPP protocol", i)
 					inner := b[off+2:]
 					if v6[i] {
 						ip6 := gopacket.NewPacket(inner, layers.LayerTypeIPv6, gopacket.Default).Layer(layers.LayerTypeIPv6)
@@ -671,20 +642,13 @@ tunnel = "grec"
 						"\n[[route]]\nprefix = \"2001:db8:73::/48\"\ntunnel = \"sr1red\"\n" + b7SRTunnels
 					return r
 				}
-				in, v6 := b7EncIn(c.d4, c.d6, sizes)
-				fast := b6Same(t, mk, "inner", in, c.name)
-				b7CheckOut(t, fast)
-				out := fast.out["uplink"]
-				require.Len(t, out, len(in), "drops %v", nonZero(fast.ctr.Drops))
+				out, in, v6 := b7Encap(t, mk, c.d4, c.d6, sizes, c.name)
 				for i, fr := range out {
 					p := gopacket.NewPacket(fr, layers.LayerTypeEthernet, gopacket.NoCopy)
 					ip6, ok := p.Layer(layers.LayerTypeIPv6).(*layers.IPv6)
 					require.True(t, ok, "frame %d not IPv6", i)
 					require.Equal(t, len(fr)-14-40, int(ip6.Length), "frame %d payload length", i)
-					want := layers.IPProtocolIPv4
-					if v6[i] {
-						want = layers.IPProtocolIPv6
-					}
+					want := b7Type(v6[i], layers.IPProtocolIPv4, layers.IPProtocolIPv6)
 					next, rest := ip6.NextHeader, fr[14+40:]
 					if c.srh {
 						require.Equal(t, layers.IPProtocolIPv6Routing, next, "frame %d", i)
@@ -793,30 +757,6 @@ func TestBreak7BigFrames(t *testing.T) {
 	})
 }
 
-// b7RunChains hands pkts (each as its mbuf segments) to the first worker's
-// packet path directly, through the burst loops or (each) with the tap armed.
-func b7RunChains(t *testing.T, mk func() *rig, port string, pkts [][][]byte, each bool) *result {
-	r := mk()
-	g, _ := r.open(nil)
-	defer g.Close()
-	require.NoError(t, g.StartPortsOnly())
-	if each {
-		require.NoError(t, g.ArmTapAll())
-	}
-	require.NoError(t, g.ProcessChains(port, pkts))
-	require.NoError(t, g.StopPortsOnly())
-	_, bad, why := g.TxViolations()
-	require.Zero(t, bad, "tx check: %s", why)
-	res := &result{out: map[string][][]byte{}, ctr: g.Counters(), pcap: map[string]string{}, sa: g.SACounters()}
-	for _, p := range r.portList() {
-		frames, err := pktgen.ReadPcap(r.path(p.name, "out"))
-		require.NoError(t, err)
-		res.out[p.name] = frames
-	}
-	r.checkInvariants(g, res, len(pkts))
-	return res
-}
-
 // b7Split cuts f into segments at the offsets cuts (those inside f).
 func b7Split(f []byte, cuts ...int) [][]byte {
 	var out [][]byte
@@ -904,8 +844,8 @@ func TestBreak7Chains(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := chains(256, c.in)
-			fast := b7RunChains(t, c.mk, c.port, in, false)
-			each := b7RunChains(t, c.mk, c.port, in, true)
+			fast := ebRunChains(t, c.mk, c.port, in, false)
+			each := ebRunChains(t, c.mk, c.port, in, true)
 			requireSameRun(t, fast, each, c.name)
 			b7CheckOut(t, fast)
 			sent := 0
@@ -943,22 +883,7 @@ name = "gre9"
 type = "gre"
 local = "192.0.2.1"
 remote = "192.0.2.2"
-
-[[tunnel]]
-name = "pw"
-type = "l2tpv3"
-encap = "ip"
-local = "192.0.2.1"
-remote = "192.0.2.2"
-session_id = 4096
-peer_session_id = 8192
-cookie = "0x01020304"
-peer_cookie = "0x0a0b0c0d"
-
-[[l2]]
-port = "l2"
-tunnel = "pw"
-`
+` + uniformPWIP
 		return r
 	}
 	peer := l2tpPeer{zeroCsum: true}

@@ -362,7 +362,8 @@ func ebRun(t *testing.T, mk func() *rig, port string, in [][]byte, each bool) *r
 }
 
 // ebRunChains hands pkts (each given as its mbuf segments) to the first
-// worker's packet path directly, in bursts of up to 64.
+// worker's packet path directly, in bursts of up to 64, through the burst
+// loops or (each) with the tap armed; what left must pass the tx check.
 func ebRunChains(t *testing.T, mk func() *rig, port string, pkts [][][]byte, each bool) *result {
 	r := mk()
 	g, _ := r.open(nil)
@@ -373,6 +374,8 @@ func ebRunChains(t *testing.T, mk func() *rig, port string, pkts [][][]byte, eac
 	}
 	require.NoError(t, g.ProcessChains(port, pkts))
 	require.NoError(t, g.StopPortsOnly())
+	_, bad, why := g.TxViolations()
+	require.Zero(t, bad, "tx check: %s", why)
 	res := &result{out: map[string][][]byte{}, ctr: g.Counters(), pcap: map[string]string{}, sa: g.SACounters()}
 	for _, p := range r.portList() {
 		frames, err := pktgen.ReadPcap(r.path(p.name, "out"))
