@@ -66,9 +66,9 @@ tf_gre_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_le
 {
 	uint8_t tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 					      RTE_ETHER_HDR_LEN)->type_of_service;
-	uint8_t *h = tf_push_outer4_fast(tp, m, RTE_ETHER_HDR_LEN, outer_len, tos, id);
 
-	((struct tf_gre_hdr *)(h + tp->l4_off))->proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	/* the template has the IPv4 payload type in (dataplane/template.go) */
+	tf_push_outer4_fast(tp, m, RTE_ETHER_HDR_LEN, outer_len, tos, id);
 }
 
 /*

@@ -285,12 +285,11 @@ tf_l2tpv2_lens(uint8_t *udp, uint32_t udp_len, int with_len)
 static __rte_always_inline void
 tf_l2tpv2_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_len, uint16_t id)
 {
-	const rte_be16_t proto = RTE_BE16(TF_PPP_IPV4);
 	uint8_t tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 					      RTE_ETHER_HDR_LEN)->type_of_service;
+	/* the template has the IPv4 PPP protocol in (dataplane/template.go) */
 	uint8_t *h = tf_push_outer4_fast(tp, m, RTE_ETHER_HDR_LEN, outer_len, tos, id);
 
-	memcpy(h + tp->hdr_len - 2, &proto, 2);
 	tf_l2tpv2_lens(h + tp->l4_off, outer_len - (tp->l4_off - RTE_ETHER_HDR_LEN),
 		       tp->flags & TF_TUN_F_L2TP_LEN);
 }

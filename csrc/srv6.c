@@ -314,8 +314,8 @@ tf_srv6_encap_fast(const struct tf_tpl *tp, struct rte_mbuf *m, uint32_t outer_l
 	tf_mbuf_prepend(m, d);
 	h = rte_pktmbuf_mtod(m, uint8_t *);
 	tf_srv6_tpl_copy(h, tp->hdr, tp->hdr_len);
+	/* the template has Next Header IPv4 in (dataplane/template.go) */
 	tf_srv6_patch(h, tp->tos | (tos & tp->tos_mask), hash, outer_len);
-	h[tp->l4_off] = IPPROTO_IPIP;
 }
 
 /*
