@@ -311,3 +311,53 @@ func TestRounds(t *testing.T) {
 		t.Errorf("an invalid path run left the point valid")
 	}
 }
+
+// TestProfileParts: a perf report of a tunfwd ESP run (captured here) is
+// split by part, the idle task and perf left out, and the bound to
+// ipsec-secgw is its total over tunfwd's library time.
+func TestProfileParts(t *testing.T) {
+	report := `
+             2  kworker/1:2-eve  [kernel.kallsyms]
+           500  swapper          [kernel.kallsyms]
+             7  perf-exec        [kernel.kallsyms]
+            88  rte-worker-1     ld-linux-x86-64.so.2
+          4274  rte-worker-1     libIPSec_MB.so.1.3.0
+           913  rte-worker-1     libc.so.6
+           980  rte-worker-1     librte_crypto_ipsec_mb.so.23.0
+           116  rte-worker-1     librte_cryptodev.so.23.0
+            52  rte-worker-1     librte_hash.so.23.0
+          3722  rte-worker-1     librte_ipsec.so.23.0
+           833  rte-worker-1     librte_net_null.so.23.0
+          1714  rte-worker-1     librte_net_pcap.so.23.0
+          3313  rte-worker-1     tunfwd
+`
+	by, total := parsePerfReport(report, "/work/build/bin/tunfwd")
+	want := map[string]int{"own": 3313 + 52, "crypto": 4274 + 980 + 116, "librte_ipsec": 3722, "ports": 833 + 1714,
+		"libc": 913, "other": 2 + 88}
+	if total != 16007 || fmt.Sprint(by) != fmt.Sprint(want) {
+		t.Fatalf("samples %d by part %v, want 16007 %v", total, by, want)
+	}
+	// 10 Mpps: 100 ns a packet
+	tf := profileOf("tunfwd", by, total, 10)
+	if d := tf.Ns["own"] - 100*3365.0/16007; d > 1e-9 || d < -1e-9 || tf.Ns["total"] != 100 {
+		t.Errorf("own %v ns of %v, want %v of 100", tf.Ns["own"], tf.Ns["total"], 100*3365.0/16007)
+	}
+	// secgw: 8 Mpps (125 ns) in cpu mode, 5 in lookaside: the bound is 125 / (100 - own)
+	sgBy, sgTotal := parsePerfReport("  600 ipsec-secgw ipsec-secgw\n  400 ipsec-secgw librte_acl.so.23.0\n 1000 ipsec-secgw librte_ipsec.so.23.0\n", "ipsec-secgw")
+	sg := profileOf("secgw-cpu", sgBy, sgTotal, 8)
+	if sg.Share["own"] != 50 || sg.Share["librte_ipsec"] != 50 {
+		t.Errorf("secgw shares %v, want own 50 librte_ipsec 50", sg.Share)
+	}
+	slow := profileOf("secgw-lookaside", sgBy, sgTotal, 5)
+	b, ref := profileBound([]Profile{tf, slow, sg, {Tool: "testpmd", Note: "run invalid"}})
+	if w := 125 / (100 - tf.Ns["own"]); ref != "secgw-cpu" || b-w > 1e-9 || w-b > 1e-9 {
+		t.Errorf("bound %v against %s, want %v against secgw-cpu", b, ref, w)
+	}
+	if r := profileRows(PointResult{Name: "esp-encap-64", Profiles: []Profile{tf, sg}}, 3e9); len(r) != 2 ||
+		r[0][3] != "300.0" || r[0][len(r[0])-1] != f2(125/(100-tf.Ns["own"])) || r[1][len(r[1])-1] != "-" {
+		t.Errorf("rows %q", r)
+	}
+	if b, _ := profileBound([]Profile{tf}); b != 0 {
+		t.Errorf("bound without a secgw profile: %v", b)
+	}
+}

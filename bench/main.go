@@ -61,6 +61,7 @@ type options struct {
 	mbufs           int
 	main, worker    int
 	verbose         bool
+	profile         string // off, esp or all: which points get a perf profile per tool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -90,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.main, "main-lcore", 0, "main lcore (control threads)")
 	fs.IntVar(&o.worker, "worker-lcore", 1, "the (first) measured worker lcore (also testpmd's first forwarding core, OVS's PMD)")
 	fs.BoolVar(&o.verbose, "v", false, "print the tools' output")
+	fs.StringVar(&o.profile, "profile", "esp", "after a point's rounds, run each tool once more under perf record on the worker lcore and "+
+		"split its cycles per packet into its own code and the libraries all tools share: esp (ESP points), all, or off")
 	soakFor := fs.Duration("soak", 0, "soak instead of benchmarking: run tunfwd this long on mixed, partly malformed traffic through every tunnel type and check pool, counters and memory at the end")
 	rerender := fs.String("report", "", "only recompute and rewrite the table, results.md and ratios.png from this results.json")
 	if err := fs.Parse(args); err != nil {
@@ -137,6 +140,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	}
+	if o.profile != "off" && o.profile != "esp" && o.profile != "all" {
+		fmt.Fprintf(stderr, "bench: -profile %q: want off, esp or all\n", o.profile)
+		return 2
 	}
 	if o.repeats < 1 || o.flows < 1 || o.period <= 0 {
 		fmt.Fprintln(stderr, "bench: -repeats, -flows and -period must be positive")
@@ -281,6 +288,12 @@ func bench(o options, stdout, stderr io.Writer) error {
 	}
 
 	tm := timing{warmup: o.warmup, measure: o.seconds, period: o.period}
+	if o.profile != "off" {
+		if err := perfUsable(); err != nil {
+			fmt.Fprintf(stdout, "bench: no profiles (%v)\n", err)
+			o.profile = "off"
+		}
+	}
 	for _, huge := range modes {
 		env := Env{Huge: huge, Main: o.main, Worker: o.worker, Mbufs: o.mbufs, Prefix: "tfbench", CryptoMode: "cpu"}
 		mode := Mode{Hugepages: huge}
@@ -366,6 +379,9 @@ func bench(o options, stdout, stderr io.Writer) error {
 					pr.Runs["ovs"] = append(pr.Runs["ovs"], r)
 					fmt.Fprintf(stdout, "  ovs     #%d %s\n", i+1, r.brief())
 				}
+			}
+			if p.Workers <= 1 && (o.profile == "all" || o.profile == "esp" && p.Proto == "esp") {
+				pr.Profiles = profilePoint(o, env, p, pcaps, tm, log, stdout)
 			}
 			mode.Points = append(mode.Points, pr)
 		}

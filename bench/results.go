@@ -59,6 +59,7 @@ type PointResult struct {
 	RatioSecgw  float64            `json:"ratio_to_secgw"`
 	Rounds      Rounds             `json:"rounds"`                         // the same figures round by round
 	Path        []PathRun          `json:"path_runs,omitempty"`            // tunfwd perf, one per round
+	Profiles    []Profile          `json:"profiles,omitempty"`             // -profile: one perf-sampled run per tool
 	AddedPath   float64            `json:"added_cycles_in_process"`        // median over Path of added p10, in cycles
 	AddedPathLo float64            `json:"added_cycles_in_process_lowest"` // the lowest round's
 	Scaling     map[string]float64 `json:"scaling,omitempty"`              // by tool: Mpps over the same point's with 1 worker
@@ -430,6 +431,17 @@ func printTable(w io.Writer, res *Results) {
 			tw.Flush()
 			fmt.Fprintln(w, sharedNote)
 		}
+		if ps := profiledPoints(m); len(ps) > 0 {
+			fmt.Fprintf(w, "\nwhere the worker's time goes (%s):\n", profileMethod)
+			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, strings.Join(profileHeader, "\t")+"\t")
+			for _, pr := range ps {
+				for _, r := range profileRows(pr, res.ClockHz) {
+					fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
+				}
+			}
+			tw.Flush()
+		}
 		for _, pr := range m.Points {
 			for _, n := range pr.Notes {
 				fmt.Fprintf(w, "  %s: %s\n", pr.Name, n)
@@ -471,6 +483,15 @@ func (res *Results) markdown() string {
 			}
 		}
 		b.WriteString("\n")
+		if ps := profiledPoints(m); len(ps) > 0 {
+			fmt.Fprintf(&b, "\nWhere the worker's time goes (%s):\n\n| %s |\n|%s\n", profileMethod,
+				strings.Join(profileHeader, " | "), strings.Repeat(" ---: |", len(profileHeader)))
+			for _, pr := range ps {
+				for _, r := range profileRows(pr, res.ClockHz) {
+					fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
+				}
+			}
+		}
 		fmt.Fprintf(&b, "\nResident memory (VmHWM, max over runs) and hugepage memory mapped (HugetlbPages):\n\n| point | tool | VmHWM MB | hugetlb MB | mbufs |\n| --- | --- | ---: | ---: | ---: |\n")
 		for _, pr := range m.Points {
 			for _, t := range []string{"tunfwd", "testpmd", "ovs", "secgw-cpu", "secgw-lookaside"} {
