@@ -14,7 +14,7 @@ import (
 
 // A point's ratio to a reference says how much faster tunfwd is, not why.
 // With -profile, after a point's measured rounds each tool runs once more
-// under `perf record -C <worker lcore>`, and the worker's samples are split
+// under `perf record`, and the worker lcore's samples are split
 // by the shared object they fell in: the tool's own code and the libraries
 // every tool of the point calls alike (crypto, librte_ipsec, the ports).
 // Time per packet times each part's share gives its cycles per packet. For
@@ -26,7 +26,7 @@ import (
 type Profile struct {
 	Tool    string             `json:"tool"`
 	Mpps    float64            `json:"mpps"`    // the profiled run's rate (sampling slows it by about 1%)
-	Samples int                `json:"samples"` // worker CPU samples outside the idle task
+	Samples int                `json:"samples"` // the polling thread's, in user space
 	Share   map[string]float64 `json:"share_percent"`
 	Ns      map[string]float64 `json:"ns_per_packet"` // by part, and "total"; cycles: times the bench clock
 	Note    string             `json:"note,omitempty"`
@@ -63,11 +63,14 @@ func partOf(dso, bin string) string {
 }
 
 // parsePerfReport reads `perf report --sort comm,dso -F sample,comm,dso
-// --stdio -q` of a run of program bin and returns the samples by part,
-// leaving out the idle task (swapper) and perf itself.
+// --stdio -q` of the worker CPU during a run of program bin and returns the
+// samples by part of the thread that polled there: the one with the most
+// samples, without its kernel ones (its start-up: page clearing, mmap; a
+// poll loop makes no system calls). Idle time and other programs' threads
+// are left out.
 func parsePerfReport(text, bin string) (map[string]int, int) {
-	by := map[string]int{}
-	total := 0
+	byComm := map[string]map[string]int{}
+	sums := map[string]int{}
 	for _, l := range strings.Split(text, "\n") {
 		f := strings.Fields(l)
 		if len(f) < 3 {
@@ -78,13 +81,26 @@ func parsePerfReport(text, bin string) (map[string]int, int) {
 			continue
 		}
 		comm, dso := strings.Join(f[1:len(f)-1], " "), f[len(f)-1]
-		if comm == "swapper" || strings.HasPrefix(comm, "perf") {
+		sums[comm] += n
+		if dso == "[kernel.kallsyms]" {
 			continue
 		}
-		by[partOf(dso, bin)] += n
+		if byComm[comm] == nil {
+			byComm[comm] = map[string]int{}
+		}
+		byComm[comm][partOf(dso, bin)] += n
+	}
+	busy := ""
+	for c, n := range sums {
+		if n > sums[busy] || n == sums[busy] && c < busy {
+			busy = c
+		}
+	}
+	total := 0
+	for _, n := range byComm[busy] {
 		total += n
 	}
-	return by, total
+	return byComm[busy], total
 }
 
 // profileOf turns samples by part into shares and time per packet at rate mpps.
@@ -118,7 +134,9 @@ func perfUsable() error {
 
 // profiled runs run with perf sampling the worker CPU, and splits what it saw.
 func profiled(worker int, file, bin string, run func() Run) Profile {
-	perf := exec.Command("perf", "record", "-q", "-e", "cpu-clock", "-C", strconv.Itoa(worker), "-o", file)
+	// every CPU: a process's mmap and comm events are recorded on the CPU
+	// it ran on then, and without them its samples have no names
+	perf := exec.Command("perf", "record", "-q", "-e", "cpu-clock", "-a", "-o", file)
 	if err := perf.Start(); err != nil {
 		return Profile{Note: "perf record: " + err.Error()}
 	}
@@ -130,7 +148,7 @@ func profiled(worker int, file, bin string, run func() Run) Profile {
 	if !r.Valid {
 		return Profile{Tool: r.Tool, Note: "run invalid: " + r.Note}
 	}
-	out, err := exec.Command("perf", "report", "-i", file, "--no-children", "--sort", "comm,dso",
+	out, err := exec.Command("perf", "report", "-i", file, "--cpu", strconv.Itoa(worker), "--no-children", "--sort", "comm,dso",
 		"-F", "sample,comm,dso", "--stdio", "-q").Output()
 	if err != nil {
 		return Profile{Tool: r.Tool, Note: "perf report: " + err.Error()}
@@ -199,7 +217,7 @@ func profileBound(pfs []Profile) (bound float64, ref string) {
 var profileHeader = append(append([]string{"point", "tool", "Mpps", "cycles/pkt"}, profileParts...), "bound secgw")
 
 // profileMethod says how the profile table was made and what its columns mean.
-const profileMethod = "one more run per tool under perf record -C on the worker lcore, its cycles per packet split by part; " +
+const profileMethod = "one more run per tool under perf record, the worker lcore's cycles per packet split by part; " +
 	"own: the tool's binary and the lookup libraries it calls (ACL, LPM, hash); ports: the PMDs, mempool and ethdev; " +
 	"bound secgw: the ratio to the faster ipsec-secgw mode tunfwd would reach if its own part cost nothing"
 
