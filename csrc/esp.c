@@ -577,11 +577,40 @@ tf_esp_cksum4(const struct rte_ipv4_hdr *ip, uint8_t tos)
 	return (uint16_t)~s;
 }
 
-static inline void
-tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp_pkt *p)
+/*
+ * tf_esp_q: the packets of a group that leave by one port, in order, handed
+ * to its tx buffer in bulk (tf_tx_bulk) rather than by a tf_tx call each,
+ * whose count and byte updates would chain through memory packet by packet.
+ */
+struct tf_esp_q {
+	uint16_t port, n;
+	uint64_t bytes;
+	struct rte_mbuf *m[TF_TXBUF];
+};
+
+static __rte_always_inline void
+tf_esp_q_flush(struct tf_worker *w, struct tf_esp_q *q)
 {
-	struct rte_mbuf *m = p->m;
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	if (q->n != 0)
+		tf_tx_bulk(w, q->port, q->m, q->n, q->bytes);
+	q->n = 0;
+	q->bytes = 0;
+}
+
+static __rte_always_inline void
+tf_esp_q_add(struct tf_worker *w, struct tf_esp_q *q, struct rte_mbuf *m)
+{
+	q->m[q->n++] = m;
+	q->bytes += rte_pktmbuf_pkt_len(m);
+	if (q->n == TF_TXBUF)
+		tf_esp_q_flush(w, q);
+}
+
+/* tf_esp_out_hdr finishes the outer header librte_ipsec wrote for p. */
+static inline void
+tf_esp_out_hdr(const struct tf_sa *sa, const struct tf_esp_pkt *p)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(p->m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 
 	/* RFC 4301 5.1.2.1: DSCP copied; ECN copied too (RFC 6040 normal mode) */
 	if (sa->af == 6) {
@@ -589,7 +618,7 @@ tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp
 
 		/* the library set the payload length; no header checksum in IPv6 */
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)p->tos << 20);
-		return tf_tx(w, sa->out_port, m);
+		return;
 	}
 	if (sa->udp) {
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
@@ -599,7 +628,6 @@ tf_esp_out_done(struct tf_worker *w, const struct tf_sa *sa, const struct tf_esp
 	}
 	ip->hdr_checksum = tf_esp_cksum4(ip, p->tos);
 	ip->type_of_service = p->tos;
-	tf_tx(w, sa->out_port, m);
 }
 
 /* tf_esp_in_done forwards a decrypted packet; 1 when it passed the SA's selectors. */
@@ -647,13 +675,14 @@ tf_esp_in_done(struct tf_worker *w, const struct tf_table *t, struct tf_sa *sa,
 
 /*
  * tf_esp_fwd: where the decrypted packets of an inbound group went last
- * (tf_esp_in_fast), kept while they go the same way.
+ * (tf_esp_in_fast), kept while they go the same way, and those queued
+ * there.
  */
 struct tf_esp_fwd {
-	uint32_t hop;		/* the route's LPM next hop, or UINT32_MAX: none yet */
-	uint16_t port, mtu;	/* the next hop's port and its MTU */
-	uint64_t e0, e1;	/* its Ethernet header, as two overlapping 8-byte stores */
-	uint64_t pkts, bytes;
+	struct tf_dnh d;	/* the route and next hop, when routed */
+	uint8_t routed;
+	uint64_t pkts, bytes;	/* for the SA's counters: inner bytes */
+	struct tf_esp_q q;	/* for d's port */
 };
 
 /*
@@ -671,43 +700,30 @@ tf_esp_in_fast(struct tf_worker *w, const struct tf_table *t, const struct tf_sa
 {
 	struct rte_mbuf *m = p->m;
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	uint32_t len = rte_pktmbuf_pkt_len(m), hop;
-	uint8_t *eth;
+	uint8_t *eth = (uint8_t *)ip - RTE_ETHER_HDR_LEN;	/* its frame, once the headroom is checked */
+	uint32_t len = rte_pktmbuf_pkt_len(m);
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*ip) || rte_pktmbuf_headroom(m) < RTE_ETHER_HDR_LEN ||
 	    ip->version_ihl != 0x45 || rte_be_to_cpu_16(ip->total_length) != len ||
 	    ip->time_to_live <= 1 || ip->next_proto_id == IPPROTO_GRE || (p->tos & 1) != 0 ||
-	    !tf_cksum20_ok(ip) || (sa->nb_sel != 0 && !tf_sa_match(sa, m, 0)) ||
-	    rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(ip->dst_addr), &hop) != 0)
+	    !tf_cksum20_ok(ip) || (sa->nb_sel != 0 && !tf_sa_match(sa, m, 0)))
 		return 0;
-	if (hop != f->hop) {
-		const struct tf_route *rt = &t->routes[hop];
-		const struct tf_nexthop *nh;
-		uint8_t e[16];
+	/* the route of the one before (a prefix compare for a leaf route), else a lookup */
+	if (!f->routed || !tf_dnh_put(&f->d, eth, ip->dst_addr, len)) {
+		struct tf_dnh d;
 
-		if (rt->kind != TF_RT_NEXTHOP)
+		if (!tf_dnh_route(&d, t, ip->dst_addr) || !tf_dnh_put(&d, eth, ip->dst_addr, len))
 			return 0;
-		nh = &t->nexthops[rt->idx];
-		memcpy(e, &nh->mac, RTE_ETHER_ADDR_LEN);
-		memcpy(e + 6, &t->port[nh->port].mac, RTE_ETHER_ADDR_LEN);
-		e[12] = 0x08;	/* RTE_ETHER_TYPE_IPV4 */
-		e[13] = 0x00;
-		memcpy(&f->e0, e, 8);
-		memcpy(&f->e1, e + 6, 8);
-		f->port = nh->port;
-		f->mtu = t->port[nh->port].mtu;
-		f->hop = hop;
+		if (f->routed && d.port != f->d.port)
+			tf_esp_q_flush(w, &f->q);
+		f->d = d;
+		f->routed = 1;
+		f->q.port = d.port;
 	}
-	if (len > f->mtu)
-		return 0;
-	tf_ttl4_dec(ip);
 	tf_mbuf_prepend(m, RTE_ETHER_HDR_LEN);
-	eth = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(eth, &f->e0, 8);
-	memcpy(eth + 6, &f->e1, 8);
 	f->pkts++;
 	f->bytes += len;
-	tf_tx(w, f->port, m);
+	tf_esp_q_add(w, &f->q, m);
 	return 1;
 }
 
@@ -748,7 +764,8 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	int err, clean = 1;	/* clean: every verdict still TF_ESP_OK, mb == gm */
 	/* inbound IPv4 the short way, but not while the tap traces the burst */
 	const int fast = sa->dir == TF_SA_IN && sa->inner_af == 4 && !st->each;
-	struct tf_esp_fwd fwd = { .hop = UINT32_MAX };
+	struct tf_esp_fwd fwd = { .routed = 0 };
+	struct tf_esp_q out = { .port = sa->out_port };
 
 	for (i = first; i < end; i++)
 		if (st->p[i].state == 0 && st->p[i].sa == sai) {
@@ -859,7 +876,8 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 		if (sa->dir == TF_SA_OUT) {
 			sent++;
 			sent_bytes += p->len;
-			tf_esp_out_done(w, sa, p);
+			tf_esp_out_hdr(sa, p);
+			tf_esp_q_add(w, &out, p->m);
 			continue;
 		}
 		if (sa->win != 0) {
@@ -871,10 +889,17 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 				continue;
 			}
 		}
-		if ((fast && tf_esp_in_fast(w, t, sa, p, &fwd)) || tf_esp_in_done(w, t, sa, p))
+		if (fast && tf_esp_in_fast(w, t, sa, p, &fwd)) {
 			if ((int32_t)(p->seq - top) > 0)
 				top = p->seq;
+			continue;
+		}
+		tf_esp_q_flush(w, &fwd.q);	/* in order with what tf_esp_in_done sends */
+		if (tf_esp_in_done(w, t, sa, p) && (int32_t)(p->seq - top) > 0)
+			top = p->seq;
 	}
+	tf_esp_q_flush(w, &fwd.q);
+	tf_esp_q_flush(w, &out);
 	/* only for telling replayed from too old apart: a lost race costs a label, not a packet */
 	if (sa->win != 0 && top != top0)
 		__atomic_store_n(&sa->top_seq, top, __ATOMIC_RELAXED);
