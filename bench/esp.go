@@ -198,6 +198,11 @@ func runSecgw(bin, dir, tool string, p Point, env Env, pcap string, tm timing, l
 		"--", "-p", "0x3", "-u", unprot, "-l", "-t", "1", "-s", strconv.Itoa(env.Mbufs),
 		"--rxoffload", "0", "--txoffload", "0", "-f", cf, "--config", fmt.Sprintf("(0,0,%d),(1,0,%d)", env.Worker, env.Worker))
 	cmd := exec.Command(bin, args...)
+	if sb, err := exec.LookPath("stdbuf"); err == nil {
+		// its screens reach the sampler as printed, not a pipe buffer later
+		// (stdbuf execs it: the pid and signals stay its own)
+		cmd = exec.Command(sb, append([]string{"-oL", bin}, args...)...)
+	}
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = cmd.Stdout
 	start := time.Now()

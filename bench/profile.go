@@ -9,14 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // A point's ratio to a reference says how much faster tunfwd is, not why.
-// With -profile, after a point's measured rounds each tool runs once more
-// under `perf record`, and the worker lcore's samples are split
-// by the shared object they fell in: the tool's own code and the libraries
-// every tool of the point calls alike (crypto, librte_ipsec, the ports).
+// With -profile, after a point's measured rounds each tool runs once more,
+// `perf record` samples the worker lcore over its measured window, and the
+// polling thread's samples are split by the shared object they fell in:
+// the tool's own code and the libraries every tool of the point calls alike
+// (crypto, librte_ipsec, the ports).
 // Time per packet times each part's share gives its cycles per packet. For
 // ESP this bounds the ratio to ipsec-secgw: both spend the same library
 // cycles, so however little tunfwd's own part costs, it stays under
@@ -25,7 +25,7 @@ import (
 // Profile is one profiled run of one tool on one point.
 type Profile struct {
 	Tool    string             `json:"tool"`
-	Mpps    float64            `json:"mpps"`    // the profiled run's rate (sampling slows it by about 1%)
+	Mpps    float64            `json:"mpps"`    // the profiled run's rate, over the sampled window
 	Samples int                `json:"samples"` // the polling thread's, in user space
 	Share   map[string]float64 `json:"share_percent"`
 	Ns      map[string]float64 `json:"ns_per_packet"` // by part, and "total"; cycles: times the bench clock
@@ -132,25 +132,35 @@ func perfUsable() error {
 	return nil
 }
 
-// profiled runs run with perf sampling the worker CPU, and splits what it saw.
-func profiled(worker int, file, bin string, run func() Run) Profile {
-	// every CPU: a process's mmap and comm events are recorded on the CPU
-	// it ran on then, and without them its samples have no names
-	perf := exec.Command("perf", "record", "-q", "-e", "cpu-clock", "-a", "-o", file)
-	if err := perf.Start(); err != nil {
-		return Profile{Note: "perf record: " + err.Error()}
+// profiled runs run with perf sampling the worker CPU from the end of the
+// warm-up to the tool's exit, and splits what it saw. perf started on a
+// running process reads its mappings from /proc, so its samples have names.
+func profiled(worker int, file, bin string, tm timing, run func(timing) Run) Profile {
+	var perf *exec.Cmd
+	var perr error
+	tm.steady = func() {
+		perf = exec.Command("perf", "record", "-q", "-e", "cpu-clock", "-C", strconv.Itoa(worker), "-o", file)
+		perr = perf.Start()
 	}
-	time.Sleep(200 * time.Millisecond) // perf sets up its buffers before the tool starts
-	r := run()
+	r := run(tm) // returns after the goroutine that called steady is done
+	defer os.Remove(file)
+	switch {
+	case perf == nil:
+		return Profile{Tool: r.Tool, Note: "no steady state: " + r.Note}
+	case perr != nil:
+		return Profile{Tool: r.Tool, Note: "perf record: " + perr.Error()}
+	}
 	perf.Process.Signal(syscall.SIGINT)
 	perf.Wait()
-	defer os.Remove(file)
 	if !r.Valid {
 		return Profile{Tool: r.Tool, Note: "run invalid: " + r.Note}
 	}
-	out, err := exec.Command("perf", "report", "-i", file, "--cpu", strconv.Itoa(worker), "--no-children", "--sort", "comm,dso",
+	out, err := exec.Command("perf", "report", "-i", file, "--no-children", "--sort", "comm,dso",
 		"-F", "sample,comm,dso", "--stdio", "-q").Output()
 	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			err = fmt.Errorf("%v: %s", err, lastLine(string(ee.Stderr)))
+		}
 		return Profile{Tool: r.Tool, Note: "perf report: " + err.Error()}
 	}
 	by, total := parsePerfReport(string(out), bin)
@@ -162,20 +172,22 @@ func profilePoint(o options, env Env, p Point, pcaps []string, tm timing, log, s
 	file := filepath.Join(o.out, "perf.data")
 	type tool struct {
 		bin string
-		run func() Run
+		run func(timing) Run
 	}
-	tools := []tool{{o.tunfwd, func() Run { return runTunfwd(o.tunfwd, o.out, p, env, pcaps, tm, log) }}}
+	tools := []tool{{o.tunfwd, func(tm timing) Run { return runTunfwd(o.tunfwd, o.out, p, env, pcaps, tm, log) }}}
 	if o.refs {
-		tools = append(tools, tool{o.testpmd, func() Run { return runTestpmd(o.testpmd, p, env, pcaps, tm, log) }})
+		tools = append(tools, tool{o.testpmd, func(tm timing) Run { return runTestpmd(o.testpmd, p, env, pcaps, tm, log) }})
 		if _, err := os.Stat(o.secgw); err == nil && p.Proto == "esp" {
 			for _, mode := range []string{"secgw-cpu", "secgw-lookaside"} {
-				tools = append(tools, tool{o.secgw, func() Run { return runSecgw(o.secgw, o.out, mode, p, env, pcaps[0], tm, log) }})
+				tools = append(tools, tool{o.secgw, func(tm timing) Run {
+					return runSecgw(o.secgw, o.out, mode, p, env, pcaps[0], tm, log)
+				}})
 			}
 		}
 	}
 	var pfs []Profile
 	for _, t := range tools {
-		pf := profiled(env.Worker, file, t.bin, t.run)
+		pf := profiled(env.Worker, file, t.bin, tm, t.run)
 		fmt.Fprintf(stdout, "  profile %s\n", pf.brief())
 		pfs = append(pfs, pf)
 	}
@@ -217,7 +229,7 @@ func profileBound(pfs []Profile) (bound float64, ref string) {
 var profileHeader = append(append([]string{"point", "tool", "Mpps", "cycles/pkt"}, profileParts...), "bound secgw")
 
 // profileMethod says how the profile table was made and what its columns mean.
-const profileMethod = "one more run per tool under perf record, the worker lcore's cycles per packet split by part; " +
+const profileMethod = "one more run per tool, perf record sampling the worker lcore after the warm-up, its cycles per packet split by part; " +
 	"own: the tool's binary and the lookup libraries it calls (ACL, LPM, hash); ports: the PMDs, mempool and ethdev; " +
 	"bound secgw: the ratio to the faster ipsec-secgw mode tunfwd would reach if its own part cost nothing"
 

@@ -38,6 +38,7 @@ type timing struct {
 	warmup  time.Duration // samples ending before this are discarded
 	measure time.Duration // steady-state time after the warm-up
 	period  time.Duration // sample period (testpmd: whole seconds only)
+	steady  func()        // if set, called once when the warm-up is over (bench -profile starts perf then)
 }
 
 // procMem reads VmHWM and HugetlbPages (kB) of pid.
@@ -69,16 +70,22 @@ type sampler struct {
 	skip, want int
 	all        []float64
 	ready      chan struct{}
+	onSteady   func()
 }
 
 func newSampler(tm timing) *sampler {
 	skip := int((tm.warmup + tm.period - 1) / tm.period)
 	want := max(1, int((tm.measure+tm.period-1)/tm.period))
-	return &sampler{skip: skip, want: want, ready: make(chan struct{})}
+	return &sampler{skip: skip, want: want, ready: make(chan struct{}), onSteady: tm.steady}
 }
 
 func (s *sampler) add(mpps float64) {
 	s.all = append(s.all, mpps)
+	if len(s.all) >= s.skip && s.onSteady != nil { // once
+		f := s.onSteady
+		s.onSteady = nil
+		f()
+	}
 	if len(s.all) == s.skip+s.want {
 		close(s.ready)
 	}
