@@ -147,12 +147,7 @@ func b7OuterSum(f []byte, ffff bool) []byte {
 }
 
 func TestBreak7DecapL2TPv2Shapes(t *testing.T) {
-	mk := func() *rig {
-		r := newRig(t)
-		r.conf = uniformL2TPBase
-		r.ports = uniformL2TPPorts
-		return r
-	}
+	mk := fvcL2TPRig(t, "")
 	peer := l2tpPeer{zeroCsum: true}
 	addrPPP := []byte{0xff, 0x03, 0x00, 0x21}
 	type shape struct {
@@ -213,20 +208,6 @@ func TestBreak7DecapL2TPv2Shapes(t *testing.T) {
 	b7Decap(t, mk, in, "l2tpv2 shapes")
 }
 
-const b7L2TPv3Base = `
-[dataplane]
-workers = [1]
-mbufs = 4095
-idle_us = 20
-
-{{ports}}
-
-[[nexthop]]
-ip = "192.0.2.2"
-mac = "` + uplinkPeer + `"
-port = "uplink"
-`
-
 var b7L2Ports = []rigPort{
 	{"uplink", "underlay", uplinkMAC, `addresses = ["192.0.2.1/24"]`},
 	{"l2", "inner", l2MAC, ""},
@@ -278,7 +259,7 @@ func TestBreak7DecapL2TPv3Shapes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			mk := func() *rig {
 				r := newRig(t)
-				r.conf = b7L2TPv3Base
+				r.conf = rigUplinkHead
 				r.ports = b7L2Ports
 				r.extra = c.a.conf("pwa", "l2") + c.b.conf("pwb", "l2b")
 				return r
@@ -940,12 +921,7 @@ remote = "192.0.2.2"
 // compared, and the fast path would take the frame into the first one's
 // session, where the classifier drops it (unknown tunnel).
 func TestBreak7L2TPv2MaskKey(t *testing.T) {
-	mk := func() *rig {
-		r := newRig(t)
-		r.conf = uniformL2TPBase
-		r.ports = uniformL2TPPorts
-		return r
-	}
+	mk := fvcL2TPRig(t, "")
 	peer := l2tpPeer{zeroCsum: true}
 	withLen := func(seq int) []byte {
 		return peer.udp(v2msg{tid: 100, sid: 200, l: true}.bytes(append([]byte{0x00, 0x21}, b7Ret("", 200, seq)...)))

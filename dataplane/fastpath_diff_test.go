@@ -654,13 +654,7 @@ func TestFastVsClassifierL2Sweep(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run("v3-"+c.name, func(t *testing.T) {
-			fvcSameRig(t, func() *rig {
-				r := newRig(t)
-				r.conf = uniformL2TPBase
-				r.ports = uniformL2TPPorts
-				r.extra = uniformPWIP
-				return r
-			}, "l2", c.in)
+			fvcSameRig(t, fvcL2TPRig(t, uniformPWIP), "l2", c.in)
 		})
 	}
 }

@@ -29,11 +29,9 @@ const (
 	l2MAC      = "02:00:00:00:03:01"
 )
 
-// baseConf is the rig's topology; {{ports}} is replaced by the port tables.
-// Inner 10.1.0.1/24 with host 10.1.0.2; underlay 192.0.2.1/24 with peer
-// 192.0.2.2; GRE gre1 (key 40, seq) for 10.2.0.0/16 and 2001:db8:2::/48;
-// VXLAN vx1 (VNI 100) bridged to port l2.
-const baseConf = `
+// rigUplinkHead starts most rig configs: one worker, the port tables
+// ({{ports}}) and the underlay peer 192.0.2.2 as a next hop.
+const rigUplinkHead = `
 [dataplane]
 workers = [1]
 mbufs = 4095
@@ -45,7 +43,13 @@ idle_us = 20
 ip = "192.0.2.2"
 mac = "` + uplinkPeer + `"
 port = "uplink"
+`
 
+// baseConf is the rig's topology; {{ports}} is replaced by the port tables.
+// Inner 10.1.0.1/24 with host 10.1.0.2; underlay 192.0.2.1/24 with peer
+// 192.0.2.2; GRE gre1 (key 40, seq) for 10.2.0.0/16 and 2001:db8:2::/48;
+// VXLAN vx1 (VNI 100) bridged to port l2.
+const baseConf = rigUplinkHead + `
 [[nexthop]]
 ip = "10.1.0.2"
 mac = "` + innerPeer + `"

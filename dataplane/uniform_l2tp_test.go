@@ -18,19 +18,7 @@ import (
 // paths must refuse among them (the staged loop, and the classifier for
 // that frame).
 
-const uniformL2TPBase = `
-[dataplane]
-workers = [1]
-mbufs = 4095
-idle_us = 20
-
-{{ports}}
-
-[[nexthop]]
-ip = "192.0.2.2"
-mac = "` + uplinkPeer + `"
-port = "uplink"
-
+const uniformL2TPBase = rigUplinkHead + `
 [[nexthop]]
 ip = "10.1.0.2"
 mac = "` + innerPeer + `"
