@@ -27,6 +27,7 @@ build_secgw() {
 	[ -x "$out/ipsec-secgw" ] && return 0
 	src="$root/build/ipsec-secgw-src"
 	rm -rf "$src"
+	mkdir -p "$root/build"
 	cp -r /usr/share/dpdk/examples/ipsec-secgw "$src"
 	sed -i 's/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0, \/* tunfwd bench: vdevs lack it *\//' "$src/ipsec-secgw.c"
 	grep -q 'tunfwd bench: vdevs lack it' "$src/ipsec-secgw.c"
