@@ -17,7 +17,7 @@ import (
 // both memory modes, is accepted by the config loader, with the workers and
 // one rx_pcap (queue) per worker that the point asks for.
 func TestPointConfigs(t *testing.T) {
-	env := Env{Main: 0, Worker: 1, Mbufs: 16383, Prefix: "t", CryptoMode: "cpu"}
+	env := Env{Main: 0, Worker: 1, Mbufs: 16383, Prefix: "t", CryptoMode: "cpu", CryptoPMD: "aesni_gcm"}
 	for _, w := range []int{1, 2} {
 		for _, proto := range protos {
 			for _, dir := range []string{"encap", "decap"} {

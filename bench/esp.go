@@ -17,8 +17,8 @@ import (
 	"time"
 )
 
-// ESP points: AES-128-GCM tunnel mode (RFC 4106) through crypto_aesni_gcm,
-// tunfwd against DPDK's ipsec-secgw example (Debian's dpdk-doc sources,
+// ESP points: AES-128-GCM tunnel mode (RFC 4106) through crypto_aesni_gcm
+// (or crypto_aesni_mb, -esp-pmd), tunfwd against DPDK's ipsec-secgw example (Debian's dpdk-doc sources,
 // built by scripts/bench-deps.sh into build/ipsec-secgw) on the same vdevs,
 // crypto PMD and lcores, in its cpu-crypto and lookaside-none modes.
 // infinite_rx replays the same sequence numbers, so the inbound SAs run
@@ -93,7 +93,7 @@ func espFrame(inner []byte, seq uint32, id uint16) []byte {
 
 // tunfwdESPConf is the gateway part of an ESP point: SAs both ways, the
 // remote LAN 10.2.0.0/16 into SA out1, 10.3.0.0/16 to the inner host.
-func tunfwdESPConf(mode string) string {
+func tunfwdESPConf(pmd, mode string) string {
 	return fmt.Sprintf(`
 [[nexthop]]
 ip = %q
@@ -102,7 +102,7 @@ port = "lan"
 
 [[crypto]]
 name = "c0"
-vdev = "crypto_aesni_gcm0"
+vdev = "crypto_%s0"
 mode = %q
 
 [[sa]]
@@ -133,7 +133,7 @@ sa = "out1"
 [[route]]
 prefix = "10.3.0.0/16"
 via = %q
-`, hostAddr, hostMAC, mode, espOutSPI, localAddr, peerAddr, espKey, espSalt,
+`, hostAddr, hostMAC, pmd, mode, espOutSPI, localAddr, peerAddr, espKey, espSalt,
 		espInSPI, localAddr, peerAddr, espKey, espSalt, hostAddr)
 }
 
@@ -194,7 +194,7 @@ func runSecgw(bin, dir, tool string, p Point, env Env, pcap string, tm timing, l
 		unprot = "0x1"
 	}
 	args = append(args, "--vdev", fmt.Sprintf("net_pcap_sgin,rx_pcap=%s,infinite_rx=1", pcap),
-		"--vdev", "net_null_sgout,no-rx=1", "--vdev", "crypto_aesni_gcm_sg",
+		"--vdev", "net_null_sgout,no-rx=1", "--vdev", "crypto_"+env.CryptoPMD+"_sg",
 		"--", "-p", "0x3", "-u", unprot, "-l", "-t", "1", "-s", strconv.Itoa(env.Mbufs),
 		"--rxoffload", "0", "--txoffload", "0", "-f", cf, "--config", fmt.Sprintf("(0,0,%d),(1,0,%d)", env.Worker, env.Worker))
 	cmd := exec.Command(bin, args...)

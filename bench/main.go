@@ -62,6 +62,7 @@ type options struct {
 	main, worker    int
 	verbose         bool
 	profile         string // off, esp or all: which points get a perf profile per tool
+	espPMD, espMode string // the ESP points' crypto PMD (both tools) and tunfwd's crypto mode
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -93,9 +94,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.verbose, "v", false, "print the tools' output")
 	fs.StringVar(&o.profile, "profile", "esp", "after a point's rounds, run each tool once more under perf record on the worker lcore and "+
 		"split its cycles per packet into its own code and the libraries all tools share: esp (ESP points), all, or off")
+	fs.StringVar(&o.espPMD, "esp-pmd", "aesni_gcm", "ESP points: the crypto PMD of both tunfwd and ipsec-secgw, aesni_gcm or aesni_mb (both Intel IPsec-MB)")
+	fs.StringVar(&o.espMode, "esp-mode", "cpu", "ESP points: tunfwd's crypto mode, cpu or lookaside (ipsec-secgw runs in both)")
 	soakFor := fs.Duration("soak", 0, "soak instead of benchmarking: run tunfwd this long on mixed, partly malformed traffic through every tunnel type and check pool, counters and memory at the end")
 	rerender := fs.String("report", "", "only recompute and rewrite the table, results.md and ratios.png from this results.json")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.espPMD != "aesni_gcm" && o.espPMD != "aesni_mb" {
+		fmt.Fprintf(stderr, "bench: -esp-pmd %q: want aesni_gcm or aesni_mb\n", o.espPMD)
+		return 2
+	}
+	if o.espMode != "cpu" && o.espMode != "lookaside" {
+		fmt.Fprintf(stderr, "bench: -esp-mode %q: want cpu or lookaside\n", o.espMode)
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -254,7 +265,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 	res := &Results{Date: time.Now().UTC().Format(time.RFC3339), Command: "bench " + strings.Join(os.Args[1:], " "),
 		CPU: cpuModel(), TSCMHz: cpuinfoMHz(o.worker), Flows: o.flows, Repeats: o.repeats,
 		WarmupS: o.warmup.Seconds(), MeasureS: o.seconds.Seconds(), WorkerLcore: o.worker, MainLcore: o.main,
-		Workers: o.workers, CPUs: runtime.NumCPU()}
+		Workers: o.workers, CPUs: runtime.NumCPU(), ESPPMD: o.espPMD, ESPMode: o.espMode}
 	res.Host, _ = os.Hostname()
 	clk := newClock(o.worker)
 	res.ClockMethod = clk.method
@@ -295,7 +306,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 		}
 	}
 	for _, huge := range modes {
-		env := Env{Huge: huge, Main: o.main, Worker: o.worker, Mbufs: o.mbufs, Prefix: "tfbench", CryptoMode: "cpu"}
+		env := Env{Huge: huge, Main: o.main, Worker: o.worker, Mbufs: o.mbufs, Prefix: "tfbench", CryptoMode: o.espMode, CryptoPMD: o.espPMD}
 		mode := Mode{Hugepages: huge}
 		useOVS := o.refs && o.ovs != "off"
 		if !useOVS {

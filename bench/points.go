@@ -277,6 +277,7 @@ type Env struct {
 	Mbufs      int
 	Prefix     string // EAL file prefix stem
 	CryptoMode string // tunfwd's ESP crypto mode: "cpu" or "lookaside"
+	CryptoPMD  string // the ESP points' crypto PMD for both tools: "aesni_gcm" or "aesni_mb"
 }
 
 // placement is where n workers run: their lcore ids and, when the machine
@@ -400,7 +401,7 @@ mac = %q
 port = "wan"
 `, innerName, inner, innerMAC, innerKeys, under, wanMAC, wanAddrs, wanKeys, peerAddr, peerMAC)
 	if p.Proto == "esp" {
-		b.WriteString(tunfwdESPConf(env.CryptoMode))
+		b.WriteString(tunfwdESPConf(env.CryptoPMD, env.CryptoMode))
 		return b.String()
 	}
 	var tunnel string

@@ -29,6 +29,8 @@ type Results struct {
 	ClockHz     float64  `json:"clock_hz"`   // the clock used for cycles/packet (see ClockMethod)
 	ClockRuns   int      `json:"clock_runs"` // calibrations it is the median of
 	Modes       []Mode   `json:"modes"`
+	ESPPMD      string   `json:"esp_pmd,omitempty"`  // the ESP points' crypto PMD; "": aesni_gcm (results before -esp-pmd)
+	ESPMode     string   `json:"esp_mode,omitempty"` // tunfwd's ESP crypto mode; "": cpu
 	Notes       []string `json:"notes"`
 }
 
@@ -264,6 +266,13 @@ func (pr *PointResult) summarize(clockHz float64) {
 }
 
 func notes(res *Results) []string {
+	pmd, mode := res.ESPPMD, res.ESPMode
+	if pmd == "" {
+		pmd = "aesni_gcm"
+	}
+	if mode == "" || mode == "cpu" {
+		mode = "cpu-crypto"
+	}
 	n := []string{
 		"Mpps: output-port packets per second in steady state: the mean of the per-period rates the tool reports " +
 			"(tunfwd --stats-period, testpmd --stats-period 1 Tx-pps of the net_null port, OVS tx_packets of its net_null interface), " +
@@ -286,7 +295,7 @@ func notes(res *Results) []string {
 			"(GRE, VXLAN) and ipsec-secgw (ESP) only with one worker. Each tunfwd run must send every frame by the point's output " +
 			"port with the point's output size, counted by its tunnel, SA or SID, every worker busy, rx = tx + drops, no drop and " +
 			"the mempool whole at exit, else the point is INVALID and the driver exits 1.",
-		"ESP: AES-128-GCM tunnel mode, crypto_aesni_gcm, tunfwd in cpu-crypto mode; DPDK ipsec-secgw (librte_ipsec path, -l) " +
+		"ESP: AES-128-GCM tunnel mode, crypto_" + pmd + ", tunfwd in " + mode + " mode; DPDK ipsec-secgw (librte_ipsec path, -l) " +
 			"in cpu-crypto and lookaside-none (no-offload) SA modes on the same vdevs and lcores; ratio secgw = tunfwd / the faster " +
 			"of the two. Inbound SAs run without anti-replay window on both sides (infinite_rx replays sequence numbers).",
 	}
