@@ -556,23 +556,19 @@ tf_esp_prepare_why(const struct tf_sa *sa, const struct tf_esp_pkt *p, int err)
 
 /*
  * tf_esp_cksum4 is the header checksum of the outer IPv4 header ip with
- * TOS tos, from the fields one by one: librte_ipsec has just written the
- * header with stores of its own sizes, and a wide load across several of
- * them waits until they retire (store forwarding fails), which costs more
- * than the checksum itself. A 32-bit field adds up like its two halves.
+ * TOS tos. Of the fields librte_ipsec writes per packet it reads only the
+ * length and id, with the 16-bit loads their stores forward to; the rest
+ * is the template's and summed once (sa->ck4, tf_sa_init). Words are
+ * summed as they lie in memory: the ones' complement sum does not mind
+ * the byte order, so the TOS byte counts as the high one of its word.
  */
 static inline uint16_t
-tf_esp_cksum4(const struct rte_ipv4_hdr *ip, uint8_t tos)
+tf_esp_cksum4(const struct tf_sa *sa, const struct rte_ipv4_hdr *ip, uint8_t tos)
 {
 	uint64_t s;
 
-	s = (uint64_t)rte_cpu_to_be_16((uint16_t)(ip->version_ihl << 8 | tos)) + ip->total_length +
-	    ip->packet_id + ip->fragment_offset +
-	    rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8 | ip->next_proto_id)) +
-	    ip->src_addr + ip->dst_addr;
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
+	s = (uint64_t)sa->ck4 + ip->total_length + ip->packet_id + ((uint32_t)tos << 8);
+	s = (s & 0xffff) + (s >> 16);	/* under 2^18: two folds */
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
 }
@@ -587,6 +583,15 @@ struct tf_esp_q {
 	uint64_t bytes;
 	struct rte_mbuf *m[TF_TXBUF];
 };
+
+/* tf_esp_q_init empties q for port: only the counts, not the 512-byte array */
+static __rte_always_inline void
+tf_esp_q_init(struct tf_esp_q *q, uint16_t port)
+{
+	q->port = port;
+	q->n = 0;
+	q->bytes = 0;
+}
 
 static __rte_always_inline void
 tf_esp_q_flush(struct tf_worker *w, struct tf_esp_q *q)
@@ -626,7 +631,7 @@ tf_esp_out_hdr(const struct tf_sa *sa, const struct tf_esp_pkt *p)
 		udp->dgram_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
 		udp->dgram_cksum = 0;	/* RFC 3948 2.1: zero over IPv4 */
 	}
-	ip->hdr_checksum = tf_esp_cksum4(ip, p->tos);
+	ip->hdr_checksum = tf_esp_cksum4(sa, ip, p->tos);
 	ip->type_of_service = p->tos;
 }
 
@@ -764,9 +769,15 @@ tf_esp_group(struct tf_worker *w, const struct tf_table *t, uint16_t sai, uint16
 	int err, clean = 1;	/* clean: every verdict still TF_ESP_OK, mb == gm */
 	/* inbound IPv4 the short way, but not while the tap traces the burst */
 	const int fast = sa->dir == TF_SA_IN && sa->inner_af == 4 && !st->each;
-	struct tf_esp_fwd fwd = { .routed = 0 };
-	struct tf_esp_q out = { .port = sa->out_port };
+	struct tf_esp_fwd fwd;
+	struct tf_esp_q out;
 
+	/* field by field: an initializer would clear both queues' arrays, a KB a group */
+	fwd.routed = 0;
+	fwd.pkts = 0;
+	fwd.bytes = 0;
+	tf_esp_q_init(&fwd.q, 0);
+	tf_esp_q_init(&out, sa->out_port);
 	for (i = first; i < end; i++)
 		if (st->p[i].state == 0 && st->p[i].sa == sai) {
 			st->p[i].state = 1;

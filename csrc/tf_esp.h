@@ -54,6 +54,7 @@ struct tf_sa {
 	uint8_t iv_len, icv_len, pad_align, nb_sel;
 	uint16_t out_port, mtu;		/* outbound: underlay port and its MTU */
 	uint16_t hdr_len;		/* outbound template: Ethernet + IPv4 (+ UDP) */
+	uint32_t ck4;			/* outbound IPv4: the template's header sum without TOS, length, id */
 	uint16_t slot;			/* counter index (w->ctr.sa) */
 	uint32_t spi;			/* network order */
 	uint32_t local, remote;		/* IPv4 tunnel endpoints, network order */
