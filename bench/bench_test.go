@@ -50,6 +50,30 @@ func TestPointConfigs(t *testing.T) {
 	}
 }
 
+// TestESPPointPMD: -esp-pmd and -esp-mode reach the ESP points' config
+// (tunfwd's crypto vdev and mode), and other values are refused.
+func TestESPPointPMD(t *testing.T) {
+	for _, pmd := range []string{"aesni_gcm", "aesni_mb"} {
+		for _, mode := range []string{"cpu", "lookaside"} {
+			env := Env{Main: 0, Worker: 1, Mbufs: 16383, Prefix: "t", CryptoMode: mode, CryptoPMD: pmd}
+			p := Point{Proto: "esp", Dir: "encap", Size: 64, Flows: 8, Workers: 1}
+			cfg, err := conf.Parse([]byte(tunfwdConf(p, env, []string{"/tmp/in0.pcap"})), p.Name()+".toml")
+			if err != nil {
+				t.Fatalf("%s %s: %v", pmd, mode, err)
+			}
+			if len(cfg.Crypto) != 1 || cfg.Crypto[0].Vdev != "crypto_"+pmd+"0" || cfg.Crypto[0].Mode != mode {
+				t.Errorf("%s %s: crypto %+v", pmd, mode, cfg.Crypto)
+			}
+		}
+	}
+	for _, args := range [][]string{{"-esp-pmd", "openssl"}, {"-esp-mode", "sync"}} {
+		var out, errb strings.Builder
+		if rc := run(args, &out, &errb); rc != 2 || !strings.Contains(errb.String(), args[0]) {
+			t.Errorf("%v: rc %d, stderr %q; want 2 naming the flag", args, rc, errb.String())
+		}
+	}
+}
+
 // TestPointInputsTshark decodes the decap inputs of the L2TP (v2, v3 over
 // IP and over UDP) and SRv6 points with tshark: the headers a peer would send, the inner packet
 // behind them, every frame the size the point says.
