@@ -15,6 +15,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_ip.h>
 #include <rte_ipsec.h>
 #include <rte_malloc.h>
 
@@ -228,18 +229,9 @@ tf_sa_init(struct tf_sa *sa, const struct tf_sa_conf *c, struct rte_mempool *ses
 	sa->af = c->af;
 	sa->inner_af = c->inner_af == 6 ? 6 : 4;
 	sa->ck4 = 0;
-	if (c->af == 4 && c->hdr_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)) {
-		/* the template's IPv4 words but TOS, length, id and checksum (tf_esp_cksum4) */
-		const uint8_t *h = c->hdr + RTE_ETHER_HDR_LEN;
-		uint32_t s = h[0];	/* version and IHL: the low byte of its word as it lies */
-		int i;
-
-		for (i = 6; i < 20; i += 2)
-			if (i != 10)
-				s += (uint32_t)h[i] | (uint32_t)h[i + 1] << 8;
-		s = (s & 0xffff) + (s >> 16);
-		sa->ck4 = (s & 0xffff) + (s >> 16);
-	}
+	if (c->af == 4 && c->hdr_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
+		/* the template's TOS, length, id and checksum are zero (espTemplate): what is left for tf_esp_cksum4 */
+		sa->ck4 = rte_raw_cksum(c->hdr + RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr));
 	if (c->alg == TF_ALG_AES_GCM) {
 		sa->iv_len = 8;
 		sa->icv_len = 16;
